@@ -1,0 +1,233 @@
+"""The crowd-answer data model: validation at the boundary and integer codes for the algorithms.
+
+The public input is a long DataFrame with one row per answer and the columns ``task``, ``worker``
+and ``label`` (crowd-kit's layout). :func:`encode_answers` checks it once and turns it into a
+:class:`CrowdAnswers`: three integer arrays of equal length plus the three :class:`pandas.Index`
+objects that map the codes back to the user's names. Every aggregator accepts either form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Hashable, Iterable, Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = ["CrowdAnswers", "encode_answers", "DuplicatePolicy"]
+
+DuplicatePolicy = Literal["raise", "keep", "first"]
+_COLUMNS = ("task", "worker", "label")
+
+
+@dataclass(frozen=True, eq=False)
+class CrowdAnswers:
+    """Crowd answers as integer codes.
+
+    Attributes
+    ----------
+    task, worker, label : ndarray of int64, shape (n_answers,)
+        Codes into ``tasks``, ``workers`` and ``classes``.
+    tasks, workers, classes : pandas.Index
+        The user's names for each code. ``tasks`` may hold tasks that have no answer (for example
+        a peerannot folder that lists them); ``classes`` may hold classes nobody chose.
+    """
+
+    task: np.ndarray
+    worker: np.ndarray
+    label: np.ndarray
+    tasks: pd.Index
+    workers: pd.Index
+    classes: pd.Index
+
+    @property
+    def n_answers(self) -> int:
+        return int(self.task.shape[0])
+
+    @property
+    def n_tasks(self) -> int:
+        return len(self.tasks)
+
+    @property
+    def n_workers(self) -> int:
+        return len(self.workers)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    @cached_property
+    def vote_counts(self) -> np.ndarray:
+        """Number of votes for each (task, class), shape (n_tasks, n_classes), float64."""
+        flat = np.bincount(
+            self.task * self.n_classes + self.label, minlength=self.n_tasks * self.n_classes
+        )
+        return flat.reshape(self.n_tasks, self.n_classes).astype(np.float64)
+
+    @cached_property
+    def task_worker_label(self) -> sp.csr_matrix:
+        """Sparse count matrix of shape (n_tasks, n_workers * n_classes).
+
+        Entry ``[i, j * K + l]`` is 1 when worker ``j`` answered ``l`` on task ``i``. The E-step of
+        confusion-matrix models is one product with it and the M-step one product with its transpose.
+        """
+        cols = self.worker * self.n_classes + self.label
+        data = np.ones(self.n_answers, dtype=np.float64)
+        shape = (self.n_tasks, self.n_workers * self.n_classes)
+        return sp.csr_matrix((data, (self.task, cols)), shape=shape)
+
+    @cached_property
+    def worker_label_task(self) -> sp.csr_matrix:
+        """Transpose of :attr:`task_worker_label`, stored row-major for fast M-steps."""
+        return self.task_worker_label.T.tocsr()
+
+    @cached_property
+    def answers_per_task(self) -> np.ndarray:
+        return np.bincount(self.task, minlength=self.n_tasks)
+
+    @cached_property
+    def answers_per_worker(self) -> np.ndarray:
+        return np.bincount(self.worker, minlength=self.n_workers)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The answers back as a long DataFrame with the user's names."""
+        return pd.DataFrame(
+            {
+                "task": self.tasks.take(self.task),
+                "worker": self.workers.take(self.worker),
+                "label": self.classes.take(self.label),
+            }
+        )
+
+    def task_series(self, values: np.ndarray, name: str | None = None) -> pd.Series:
+        """A Series indexed by the task names."""
+        return pd.Series(values, index=self.tasks, name=name)
+
+    def worker_series(self, values: np.ndarray, name: str | None = None) -> pd.Series:
+        """A Series indexed by the worker names."""
+        return pd.Series(values, index=self.workers, name=name)
+
+    def task_class_frame(self, values: np.ndarray) -> pd.DataFrame:
+        """A DataFrame of shape (n_tasks, n_classes) indexed by task names, one column per class."""
+        return pd.DataFrame(values, index=self.tasks, columns=self.classes)
+
+    def subset(self, mask: np.ndarray) -> "CrowdAnswers":
+        """The answers selected by a boolean mask, with the same task, worker and class indexes."""
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != self.task.shape:
+            raise ValueError(f"mask has shape {mask.shape}, expected ({self.n_answers},)")
+        return CrowdAnswers(
+            self.task[mask], self.worker[mask], self.label[mask], self.tasks, self.workers, self.classes
+        )
+
+
+def _factorize(values: pd.Series, name: str, universe: Iterable[Hashable] | None = None):
+    """Codes and index for one column; sorted when the values can be sorted."""
+    if universe is not None:
+        index = pd.Index(list(universe), name=name)
+        if not index.is_unique:
+            dup = index[index.duplicated()].unique().tolist()[:5]
+            raise ValueError(f"{name} list has repeated entries: {dup}")
+        codes = index.get_indexer(values)
+        unknown = codes < 0
+        if unknown.any():
+            bad = pd.unique(np.asarray(values)[unknown])
+            raise ValueError(
+                f"{unknown.sum()} answers have a {name} outside the given {name} list "
+                f"{index.tolist()[:20]}: {bad.tolist()[:10]}"
+            )
+        return codes.astype(np.int64), index
+    try:
+        codes, uniques = pd.factorize(values, sort=True)
+    except TypeError:  # mixed types that cannot be ordered: keep order of first appearance
+        codes, uniques = pd.factorize(values, sort=False)
+    return codes.astype(np.int64), pd.Index(uniques, name=name)
+
+
+def encode_answers(
+    answers: pd.DataFrame | CrowdAnswers,
+    *,
+    classes: Iterable[Hashable] | None = None,
+    tasks: Iterable[Hashable] | None = None,
+    duplicates: DuplicatePolicy = "raise",
+) -> CrowdAnswers:
+    """Check a long answers DataFrame and convert it into integer codes.
+
+    Parameters
+    ----------
+    answers : DataFrame with columns ``task``, ``worker``, ``label`` (or a CrowdAnswers, returned
+        as it is when no other argument asks for a change).
+    classes : the full list of classes, in order. By default the sorted distinct labels (or their
+        order of first appearance when they cannot be sorted). Ties are broken toward the class that
+        comes first in this order.
+    tasks : the full list of tasks, which may include tasks without answers.
+    duplicates : what to do with a worker answering the same task more than once: ``"raise"``
+        (default) raises a ValueError naming the pairs, ``"keep"`` counts every answer, ``"first"``
+        keeps the first answer of each pair in row order and drops the others.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, an empty frame, missing values, labels outside ``classes``, fewer than two
+        classes, or repeated (task, worker) pairs under ``duplicates="raise"``.
+    """
+    if duplicates not in ("raise", "keep", "first"):
+        raise ValueError(f"duplicates={duplicates!r}; expected 'raise', 'keep' or 'first'")
+    if isinstance(answers, CrowdAnswers):
+        if classes is None and tasks is None:
+            return answers
+        answers = answers.to_frame()
+    if not isinstance(answers, pd.DataFrame):
+        raise TypeError(
+            f"answers must be a pandas DataFrame with columns task, worker, label; got "
+            f"{type(answers).__name__}"
+        )
+    missing = [c for c in _COLUMNS if c not in answers.columns]
+    if missing:
+        raise ValueError(
+            f"answers is missing column(s) {missing}; it has {list(answers.columns)} "
+            f"and needs {list(_COLUMNS)}"
+        )
+    if len(answers) == 0:
+        raise ValueError("answers is empty: there is nothing to aggregate")
+    for column in _COLUMNS:
+        isna = answers[column].isna().to_numpy()
+        if isna.any():
+            rows = answers.index[isna].tolist()[:5]
+            raise ValueError(
+                f"column {column!r} has {int(isna.sum())} missing value(s) (NaN/None), "
+                f"first at row(s) {rows}; drop or fill them first"
+            )
+
+    task, task_index = _factorize(answers["task"], "task", tasks)
+    worker, worker_index = _factorize(answers["worker"], "worker")
+    label, class_index = _factorize(answers["label"], "label", classes)
+    if len(class_index) < 2:
+        raise ValueError(
+            f"answers hold a single class {class_index.tolist()}; pass classes=[...] with the "
+            "full list of classes (at least two)"
+        )
+
+    if duplicates != "keep":
+        key = task * len(worker_index) + worker
+        order = np.argsort(key, kind="stable")
+        repeated = np.zeros(len(key), dtype=bool)
+        repeated[order[1:]] = key[order[1:]] == key[order[:-1]]
+        if repeated.any():
+            if duplicates == "raise":
+                rows = np.flatnonzero(repeated)
+                pairs = sorted(
+                    {(task_index[task[r]], worker_index[worker[r]]) for r in rows[:50]}, key=str
+                )[:5]
+                raise ValueError(
+                    f"{int(repeated.sum())} repeated (task, worker) answer(s), e.g. {pairs}; "
+                    "pass duplicates='keep' to count every answer or duplicates='first' to keep "
+                    "only the first answer of each pair"
+                )
+            keep = ~repeated
+            task, worker, label = task[keep], worker[keep], label[keep]
+            # a worker may have lost every answer only if all were repeats, which cannot happen
+
+    return CrowdAnswers(task, worker, label, task_index, worker_index, class_index)
