@@ -218,9 +218,10 @@ def encode_answers(
         if repeated.any():
             if duplicates == "raise":
                 rows = np.flatnonzero(repeated)
-                pairs = sorted(
-                    {(task_index[task[r]], worker_index[worker[r]]) for r in rows[:50]}, key=str
-                )[:5]
+                shown = rows[:5]
+                pairs = list(
+                    zip(task_index.take(task[shown]).tolist(), worker_index.take(worker[shown]).tolist())
+                )
                 raise ValueError(
                     f"{int(repeated.sum())} repeated (task, worker) answer(s), e.g. {pairs}; "
                     "pass duplicates='keep' to count every answer or duplicates='first' to keep "
