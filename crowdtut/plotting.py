@@ -1,0 +1,99 @@
+"""The figures the chapters share. Imports matplotlib, so it is not imported by ``import crowdtut``."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .answers import CrowdAnswers, encode_answers
+
+__all__ = ["plot_effort", "plot_confusion_matrices", "plot_entropy", "plot_accuracy_table"]
+
+
+def plot_effort(answers: pd.DataFrame | CrowdAnswers, *, axes=None, title: str | None = None):
+    """Two histograms: answers per task (feedback effort) and answers per worker (worker load)."""
+    data = encode_answers(answers, duplicates="keep") if not isinstance(answers, CrowdAnswers) else answers
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    per_task, per_worker = data.answers_per_task, data.answers_per_worker
+    axes[0].hist(per_task, bins=np.arange(per_task.max() + 2) - 0.5, color="C0")
+    axes[0].set(xlabel="answers per task |A(x_i)|", ylabel="tasks", title="feedback effort")
+    axes[1].hist(per_worker, bins=min(40, max(5, data.n_workers // 2)), color="C1")
+    axes[1].set(xlabel="answers per worker |T(w_j)|", ylabel="workers", title="worker load")
+    axes[1].set_yscale("log")
+    if title:
+        axes[0].figure.suptitle(title)
+    axes[0].figure.tight_layout()
+    return axes
+
+
+def plot_confusion_matrices(
+    matrices: np.ndarray,
+    *,
+    titles: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
+    ncols: int = 4,
+    annotate: bool = True,
+    vmax: float = 1.0,
+):
+    """Heat maps of confusion matrices ``[true, answered]`` (shape (n, K, K)), one panel each."""
+    matrices = np.asarray(matrices, dtype=float)
+    if matrices.ndim == 2:
+        matrices = matrices[None]
+    n, k, _ = matrices.shape
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.5 * nrows), squeeze=False)
+    names = list(class_names) if class_names is not None else [str(c) for c in range(k)]
+    for i, ax in enumerate(axes.ravel()):
+        if i >= n:
+            ax.axis("off")
+            continue
+        ax.imshow(matrices[i], vmin=0, vmax=vmax, cmap="Blues")
+        if annotate and k <= 6:
+            for (r, c), v in np.ndenumerate(matrices[i]):
+                ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if v > 0.6 * vmax else "black")
+        ax.set_xticks(range(k), names, fontsize=7, rotation=90 if k > 4 else 0)
+        ax.set_yticks(range(k), names, fontsize=7)
+        if titles is not None:
+            ax.set_title(titles[i], fontsize=9)
+        if i % ncols == 0:
+            ax.set_ylabel("true")
+        if i // ncols == nrows - 1:
+            ax.set_xlabel("answered")
+    fig.tight_layout()
+    return fig
+
+
+def plot_entropy(entropies: dict[str, pd.Series | np.ndarray], *, ax=None, bins: int = 20):
+    """Overlaid histograms (as densities) of normalised vote entropies, one per dataset."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.2))
+    for name, values in entropies.items():
+        ax.hist(np.asarray(values, dtype=float), bins=bins, range=(0, 1), density=True,
+                histtype="step", linewidth=1.5, label=name)
+    ax.set(xlabel="normalised vote entropy", ylabel="density")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_accuracy_table(table: pd.DataFrame, *, ax=None, reference: pd.DataFrame | None = None):
+    """Dot plot of accuracies: one row per dataset, one marker per method; hollow markers for
+    published reference values with the same layout."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1))
+    y = np.arange(len(table))
+    for j, method in enumerate(table.columns):
+        ax.scatter(table[method], y, label=method, color=f"C{j}", zorder=3)
+        if reference is not None and method in reference.columns:
+            ref = reference[method].reindex(table.index)
+            ax.scatter(ref, y, facecolors="none", edgecolors=f"C{j}", s=70, zorder=2)
+    ax.set_yticks(y, table.index)
+    ax.set_xlabel("accuracy on tasks with truth")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
+    return ax
