@@ -1,0 +1,134 @@
+"""Accuracy, median fit time and peak memory of every classification aggregator.
+
+(a) a synthetic crowd: 20,000 tasks, 200 workers, K=5, 5 answers per task, diagonally dominant
+    worker confusion matrices (diagonal in [0.5, 0.85]), beside crowd-kit 1.4.2's figures on such
+    data as measured for the issue;
+(b) the real truth-inference sets of the dataset mirror (accuracy on the tasks with truth);
+(c) with ``--scale``: DawidSkene on 10 million answers.
+
+Run: ``python benchmarks/bench_aggregators.py [--repeats 5] [--real] [--scale]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+
+from crowdtut import aggregation as agg
+from crowdtut import encode_answers, simulate
+from crowdtut.metrics import accuracy
+
+# crowd-kit 1.4.2 on the same kind of synthetic data (seconds per fit, accuracy), from the issue
+CROWDKIT_SYNTHETIC = {
+    "MajorityVote": (0.08, 0.907),
+    "Wawa": (0.21, None),
+    "ZeroBasedSkill": (14.0, None),
+    "DawidSkene": (2.0, 0.935),
+    "OneCoinDawidSkene": (1.1, None),
+    "GLAD": (51.0, 0.924),
+    "MACE": (5.1, 0.925),  # per restart
+}
+TARGETS = {"DawidSkene": 0.04, "GLAD": 0.5, "MACE": 0.2, "MajorityVote": 0.02,
+           "ZeroBasedSkill": 0.05, "Wawa": 0.05}
+
+
+def models() -> dict[str, agg.ClassificationAggregator]:
+    out = {
+        "MajorityVote": agg.MajorityVote(),
+        "NaiveSoft": agg.NaiveSoft(),
+        "Wawa": agg.Wawa(),
+        "ZeroBasedSkill": agg.ZeroBasedSkill(),
+        "IWMV": agg.IWMV(),
+        "DawidSkene": agg.DawidSkene(),
+        "OneCoinDawidSkene": agg.OneCoinDawidSkene(),
+        "ClusteredDawidSkene[L=5]": agg.ClusteredDawidSkene(n_clusters=5),
+    }
+    for name in ("GLAD", "MACE"):
+        if hasattr(agg, name):
+            out[name] = getattr(agg, name)()
+    return out
+
+
+def measure(model, answers, repeats: int) -> tuple[float, float, pd.Series]:
+    """Median seconds per fit (from the DataFrame) and peak traced memory in MB."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        labels = model.fit_predict(answers)
+        times.append(time.perf_counter() - start)
+    tracemalloc.start()
+    model.fit(answers)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return float(np.median(times)), peak / 2**20, labels
+
+
+def synthetic(repeats: int) -> pd.DataFrame:
+    sim = simulate.independent_confusion(20_000, 200, 5, feedback=5, diag_range=(0.5, 0.85), seed=0)
+    oracle = simulate.bayes_oracle(sim.answers, sim.confusion, np.full(5, 0.2))
+    print(f"synthetic: {len(sim.answers):,} answers; Bayes oracle accuracy "
+          f"{accuracy(oracle, sim.truth):.3f} (crowd-kit's set: 0.944)")
+    rows = []
+    for name, model in models().items():
+        seconds, mb, labels = measure(model, sim.answers, repeats)
+        ck = CROWDKIT_SYNTHETIC.get(name, (None, None))
+        rows.append({
+            "method": name, "accuracy": accuracy(labels, sim.truth), "seconds": seconds,
+            "peak MB": mb, "target s": TARGETS.get(name), "crowd-kit s": ck[0], "crowd-kit acc": ck[1],
+        })
+    return pd.DataFrame(rows).set_index("method")
+
+
+def real(repeats: int) -> pd.DataFrame:
+    from crowdtut.datasets import list_datasets, load_dataset
+
+    rows = []
+    names = [n for n in list_datasets().index if n not in {"cifar10h", "cifar10n", "labelme",
+                                                           "sagemaker-birds", "bubil", "krippendorff",
+                                                           "peerannot-toy"}]
+    for ds_name in names:
+        ds = load_dataset(ds_name)
+        data = encode_answers(ds.answers, duplicates="keep")
+        for name, model in models().items():
+            seconds, _, labels = measure(model, data, repeats)
+            rows.append({"dataset": ds_name, "method": name, "accuracy": accuracy(labels, ds.truth),
+                         "seconds": seconds})
+    table = pd.DataFrame(rows)
+    return table.pivot(index="dataset", columns="method", values="accuracy"), table.pivot(
+        index="dataset", columns="method", values="seconds")
+
+
+def scale() -> None:
+    sim = simulate.independent_confusion(2_000_000, 200, 5, feedback=5, diag_range=(0.5, 0.85), seed=1)
+    start = time.perf_counter()
+    model = agg.DawidSkene().fit(sim.answers)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
+    print(f"DawidSkene on {len(sim.answers):,} answers: {seconds:.1f} s, {model.n_iter_} iterations, "
+          f"accuracy {accuracy(model.labels_, sim.truth):.3f}, process peak RSS {peak:.0f} MB "
+          "(includes the simulation itself)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--real", action="store_true", help="also run the real truth-inference sets")
+    parser.add_argument("--scale", action="store_true", help="also run DawidSkene on 10M answers")
+    args = parser.parse_args()
+    pd.set_option("display.width", 160)
+    print(synthetic(args.repeats).round(4).to_string())
+    if args.real:
+        acc, sec = real(max(1, args.repeats // 2))
+        print("\naccuracy on tasks with truth\n", acc.round(3).to_string())
+        print("\nmedian seconds per fit\n", sec.round(3).to_string())
+    if args.scale:
+        scale()
+
+
+if __name__ == "__main__":
+    main()
