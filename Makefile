@@ -1,0 +1,30 @@
+# The two commands of the README. Each creates .venv and installs requirements.txt when needed.
+#   make test   the package's tests and every chapter notebook (nbval, lax mode)
+#   make book   build the book into _build/html (every page rebuilt, every notebook executed)
+#               and check that the pages work offline
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.requirements-installed
+
+.PHONY: test book assets clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements.txt
+	touch $@
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env
+
+# MathJax and the widget manager are vendored in book/_static/vendor; this re-fetches them
+# (pinned versions, checked hashes) only if they are missing or changed.
+assets:
+	$(PYTHON) scripts/fetch_offline_assets.py
+
+book: $(STAMP) assets
+	$(BIN)/jupyter-book build . --all -W -n --keep-going
+	$(BIN)/python tests/check_offline_html.py _build/html
+
+clean:
+	rm -rf _build
