@@ -1,0 +1,410 @@
+"""crowdtut.datasets: registry, fetching (mirror, cache, download) and every loader.
+
+The loaders run on the offline mirror (``$CROWDTUT_DATA``, else ``../shared/datasets`` beside the
+repository, found by the ``mirror`` fixture of conftest.py); without it those tests are skipped.
+No test touches the network: downloads read ``file://`` URLs or a patched ``urlopen``.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import shutil
+import time
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import crowdtut.datasets as cd
+from crowdtut.datasets import _fetch, _loaders
+
+LOADABLE = [name for name, info in cd.REGISTRY.items() if info.loader]
+WITH_ANSWERS = [name for name in LOADABLE if cd.REGISTRY[name].kind == "classification"]
+
+
+@pytest.fixture
+def use_mirror(mirror: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CROWDTUT_DATA", str(mirror))
+    return mirror
+
+
+@pytest.fixture
+def no_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No mirror, and an empty cache under tmp_path."""
+    monkeypatch.delenv("CROWDTUT_DATA", raising=False)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CROWDTUT_CACHE", str(cache))
+    return cache
+
+
+# --- registry ------------------------------------------------------------------------------------
+
+
+def test_list_datasets_needs_no_data(no_mirror: Path) -> None:
+    table = cd.list_datasets()
+    assert list(table.columns) == [
+        "name",
+        "kind",
+        "description",
+        "n_tasks",
+        "n_workers",
+        "n_answers",
+        "n_classes",
+        "n_truth",
+        "n_repeated",
+        "licence",
+        "loadable",
+    ]
+    assert table["name"].is_unique and len(table) == len(cd.REGISTRY)
+    assert not no_mirror.exists()
+    row = table.set_index("name").loc["cifar10h"]
+    assert pd.isna(row["n_workers"]) and row["n_answers"] == 511_000
+
+
+def test_registry_covers_every_truth_inference_set_with_labels(mirror: Path) -> None:
+    registered = {
+        f.mirror_path for info in cd.REGISTRY.values() for f in info.files.values()
+    }
+    on_disk = {
+        p.relative_to(mirror).as_posix()
+        for p in (mirror / "truth_inference" / "data").glob("*/*/*.csv")
+        if (p.parent / "label.csv").exists()
+    }
+    assert on_disk and on_disk <= registered
+
+
+def test_urls_are_pinned_and_quoted() -> None:
+    for info in cd.REGISTRY.values():
+        for f in info.files.values():
+            assert len(f.sha256) == 64 and f.size > 0
+            if f.url is None:
+                assert f.derived_from
+                continue
+            repo, rest = f.upstream.split("@")
+            commit, path = rest.split(":", 1)
+            assert len(commit) == 40
+            assert f.url.startswith(f"https://raw.githubusercontent.com/{repo}/{commit}/")
+            assert " " not in f.url
+    duck = cd.dataset_info("d_duck").files["label"].url
+    assert "d_Duck%20Identification/label.csv" in duck
+
+
+@pytest.mark.parametrize(
+    "alias, name",
+    [
+        ("d_jn-product", "d_product"),
+        ("d_sentiment", "d_possent"),
+        ("s4_Relevance", "s_rel"),
+        ("S5_AdultContent", "s_adult"),
+        ("d_Duck Identification", "d_duck"),
+        ("s4_Face Sentiment Identification", "s_face"),
+        ("s4_Dog data", "s_dog"),
+        ("ZenCrowd_all", "zencrowd_all"),
+        ("CF_amt", "cf_amt"),
+        ("toy-data", "peerannot-toy"),
+        ("peerannot_toy", "peerannot-toy"),
+        ("SAGEMAKER_BIRDS", "sagemaker-birds"),
+    ],
+)
+def test_aliases(alias: str, name: str) -> None:
+    assert cd.dataset_info(alias).name == name
+
+
+def test_unknown_name_suggests_close_matches() -> None:
+    with pytest.raises(KeyError) as err:
+        cd.load_dataset("d_prodcut")
+    message = str(err.value)
+    assert "'d_prodcut'" in message and "Did you mean 'd_product'" in message
+    assert "bluebird" in message and "sagemaker-birds" in message
+
+
+# --- every loader on the mirror ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", WITH_ANSWERS)
+def test_loader_matches_registry(use_mirror: Path, name: str) -> None:
+    info = cd.dataset_info(name)
+    ds = cd.load_dataset(name)
+    assert ds.name == name and ds.info is info
+    answers = ds.answers
+    assert list(answers.columns) == ["task", "worker", "label"]
+    assert not answers.isna().any().any()
+    assert ds.n_tasks == answers["task"].nunique() == info.n_tasks
+    assert ds.n_workers == answers["worker"].nunique() == info.n_workers
+    assert ds.n_answers == len(answers) == info.n_answers
+    assert ds.n_classes == len(ds.classes) == info.n_classes
+    assert int(answers.duplicated(["task", "worker"]).sum()) == info.n_repeated
+    assert set(answers["label"]) <= set(ds.classes)
+    if info.n_truth:
+        assert ds.truth.name == "truth" and ds.truth.index.name == "task"
+        assert len(ds.truth) == info.n_truth and ds.truth.index.is_unique
+        assert set(ds.truth.index) <= set(answers["task"])
+        assert set(ds.truth) <= set(ds.classes)
+    else:
+        assert ds.truth is None
+    assert ds.description.startswith(info.summary)
+    assert ds.licence and ds.citation and ds.url
+    if info.n_repeated:
+        assert "repeat" in ds.description and "duplicates=" in ds.description
+
+
+TRUTH_INFERENCE = [n for n in WITH_ANSWERS if cd.REGISTRY[n].loader == "truth_inference"]
+
+
+@pytest.mark.parametrize("name", TRUTH_INFERENCE)
+def test_truth_inference_keeps_the_csv_ids(use_mirror: Path, name: str) -> None:
+    ds = cd.load_dataset(name)
+    raw = pd.read_csv(use_mirror / ds.info.files["label"].mirror_path)
+    np.testing.assert_array_equal(ds.answers.to_numpy(), raw.to_numpy())
+    assert all(dtype == np.int64 for dtype in ds.answers.dtypes)
+    assert ds.classes == list(range(ds.n_classes))
+
+
+@pytest.mark.parametrize(
+    "name, n_truth, n_tasks",
+    [("trec", 2275, 19033), ("s_rel", 4460, 20232), ("s_adult", 333, 11040), ("web", 2653, 2665)],
+)
+def test_partial_truth(use_mirror: Path, name: str, n_truth: int, n_tasks: int) -> None:
+    ds = cd.load_dataset(name)
+    assert len(ds.truth) == n_truth and ds.n_tasks == n_tasks
+    assert f"{n_truth:,} of the {n_tasks:,}" in ds.description
+
+
+def test_duplicates_are_kept_raw(use_mirror: Path) -> None:
+    ds = cd.load_dataset("cf_amt")
+    with pytest.raises(ValueError, match="5 repeated"):
+        ds.encode()
+    assert ds.encode(duplicates="keep").n_answers == 6030
+    assert ds.encode(duplicates="first").n_answers == 6025
+
+
+def test_every_registered_file_matches_its_checksum(use_mirror: Path) -> None:
+    for info in cd.REGISTRY.values():
+        for f in info.files.values():
+            assert cd.fetch_file(f) == use_mirror / f.mirror_path
+
+
+def test_second_load_does_not_hash_again(use_mirror: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cd.load_dataset("s_rel")
+    calls = []
+    monkeypatch.setattr(_fetch, "sha256_file", lambda path: calls.append(path))
+    start = time.perf_counter()
+    ds = cd.load_dataset("s4_Relevance")
+    assert time.perf_counter() - start < 1.0
+    assert calls == [] and ds.n_answers == 98453
+
+
+def test_cifar10h_has_counts_but_no_answers(use_mirror: Path) -> None:
+    ds = cd.load_dataset("cifar10h")
+    assert not ds.has_answers
+    with pytest.raises(ValueError, match="no per-annotator answers.*Worker-level models"):
+        ds.answers
+    counts = ds.extras["counts"]
+    assert counts.shape == (10000, 10) and counts.sum() == 511_000
+    assert ds.truth.shape == (10000,) and ds.truth.index.equals(pd.RangeIndex(10000, name="task"))
+    assert (counts.argmax(axis=1) == ds.truth.to_numpy()).mean() > 0.99
+    assert ds.extras["class_names"][:2] == ["airplane", "automobile"]
+    assert "images" not in ds.extras
+    assert "per-annotator file" in ds.description
+    images = cd.load_dataset("cifar10h", images=True).extras["images"]
+    assert images.shape == (10000, 32, 32, 3) and images.dtype == np.uint8
+
+
+def test_cifar10n(use_mirror: Path) -> None:
+    ds = cd.load_dataset("cifar10n")
+    answers = ds.answers
+    assert (answers.groupby("task").size() == 3).all()
+    assert answers["task"].max() == 49999
+    side = pd.read_csv(use_mirror / "cifar10n" / "side_info_cifar10N.csv")
+    first = answers[answers["task"].isin([0, 9])]
+    expected = side.loc[0, ["Worker1-id", "Worker2-id", "Worker3-id"]].tolist()
+    assert first["worker"].tolist() == expected * 2
+    with np.load(use_mirror / "cifar10n" / "cifar10n_labels.npz") as z:
+        np.testing.assert_array_equal(ds.truth.to_numpy(), z["clean_label"])
+        np.testing.assert_array_equal(ds.extras["aggre_label"].to_numpy(), z["aggre_label"])
+        np.testing.assert_array_equal(ds.extras["worse_label"].to_numpy(), z["worse_label"])
+        for j in (1, 2, 3):
+            slot = answers["label"].to_numpy()[j - 1 :: 3]
+            np.testing.assert_array_equal(slot, z[f"random_label{j}"])
+    assert "not stated" in ds.description
+
+
+def test_labelme(use_mirror: Path) -> None:
+    ds = cd.load_dataset("labelme")
+    assert ds.classes == list(range(8))
+    assert ds.extras["class_names"][0] == "highway" and ds.extras["class_names"][7] == "opencountry"
+    dense = np.loadtxt(use_mirror / "labelme" / "answers.txt", dtype=int)
+    a = ds.answers
+    np.testing.assert_array_equal(dense[a["task"], a["worker"]], a["label"])
+    assert ds.extras["features_train"].shape == (1000, 512)
+    assert ds.extras["features_test"].shape == (1188, 512)
+    assert ds.extras["y_valid"].shape == (500,) and ds.extras["y_test"].shape == (1188,)
+    assert "images_train" not in ds.extras
+    with_images = cd.load_dataset("labelme", images=True).extras
+    assert with_images["images_train"].shape == (1000, 64, 64, 3)
+    assert with_images["filenames_valid"][0].endswith(".jpg")
+
+
+def test_peerannot_toy_truth_from_folders(use_mirror: Path) -> None:
+    ds = cd.load_dataset("peerannot-toy", images=True)
+    # xtrasmile-0 and smile-2 are in train/smiles, frown-1 in train/notsmiles
+    assert ds.truth.to_dict() == {0: 1, 1: 0, 2: 1}
+    assert ds.extras["class_names"] == ["notsmiles", "smiles"]
+    assert ds.extras["image_paths"][1].name == "frown-1.png"
+
+
+def test_krippendorff(use_mirror: Path) -> None:
+    ds = cd.load_dataset("krippendorff")
+    assert ds.truth is None and ds.classes == [1, 2, 3, 4]
+    assert ds.extras["unanswered_tasks"] == [1, 13]
+
+
+def test_sagemaker_birds(use_mirror: Path) -> None:
+    ds = cd.load_dataset("sagemaker-birds")
+    assert ds.classes[:3] == ["Duck", "Sparrow", "Woodpecker"] and ds.classes[-1] == "Canary"
+    assert (ds.answers.groupby("task").size() == 5).all()
+    votes = ds.answers.groupby("task")["label"].agg(lambda s: s.value_counts().index[0])
+    assert (votes.reindex(ds.truth.index) == ds.truth).mean() == pytest.approx(0.901, abs=0.001)
+    assert ds.extras["manifest"].shape == (302, 3)
+
+
+def test_bubil_is_registered_but_not_loadable(use_mirror: Path) -> None:
+    with pytest.raises(NotImplementedError, match="segmentation"):
+        cd.load_dataset("bubil")
+
+
+def test_images_only_where_there_are_images(use_mirror: Path) -> None:
+    with pytest.raises(ValueError, match="trec has no images"):
+        cd.load_dataset("trec", images=True)
+
+
+# --- fetching: mirror errors, cache, download ----------------------------------------------------
+
+
+def _partial_mirror(mirror: Path, root: Path, name: str) -> dict[str, Path]:
+    copies = {}
+    for role, f in cd.dataset_info(name).files.items():
+        target = root / f.mirror_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(mirror / f.mirror_path, target)
+        copies[role] = target
+    return copies
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "truncate"])
+def test_checksum_mismatch_in_mirror(
+    mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    copies = _partial_mirror(mirror, tmp_path, "bluebird")
+    data = bytearray(copies["label"].read_bytes())
+    if damage == "flip a byte":
+        data[-2] = ord("0") if data[-2] != ord("0") else ord("1")
+    else:
+        data = data[:-10]
+    copies["label"].write_bytes(bytes(data))
+    monkeypatch.setenv("CROWDTUT_DATA", str(tmp_path))
+    expected = cd.dataset_info("bluebird").files["label"].sha256
+    with pytest.raises(ValueError, match="checksum mismatch") as err:
+        cd.load_dataset("bluebird")
+    assert str(copies["label"]) in str(err.value) and expected in str(err.value)
+
+
+def test_missing_file_in_mirror(
+    mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copies = _partial_mirror(mirror, tmp_path, "bluebird")
+    copies["truth"].unlink()
+    monkeypatch.setenv("CROWDTUT_DATA", str(tmp_path))
+    info = cd.dataset_info("bluebird")
+    with pytest.raises(FileNotFoundError, match="missing from the mirror") as err:
+        cd.load_dataset("bluebird")
+    assert info.files["truth"].sha256 in str(err.value) and "CROWDTUT_DATA" in str(err.value)
+
+
+def test_download_from_file_url(mirror: Path, no_mirror: Path, tmp_path: Path) -> None:
+    source = cd.dataset_info("rte").files["truth"]
+    local = replace(source, url=(mirror / source.mirror_path).as_uri())
+    home = tmp_path / "home"
+    with pytest.raises(FileNotFoundError, match="download=False") as err:
+        cd.fetch_file(local, data_home=home, download=False)
+    assert source.sha256 in str(err.value)
+
+    path = cd.fetch_file(local, data_home=home, progress=False)
+    assert path == home / source.mirror_path
+    assert path.read_bytes() == (mirror / source.mirror_path).read_bytes()
+    assert [p.name for p in path.parent.iterdir()] == ["truth.csv"]  # no temporary left
+    assert cd.fetch_file(local, data_home=home, download=False) == path
+
+    path.write_bytes(b"item,truth\n0,1\n")
+    with pytest.raises(ValueError, match=f"Delete {path}"):
+        cd.fetch_file(local, data_home=home)
+
+
+def test_download_with_wrong_checksum_keeps_nothing(
+    mirror: Path, no_mirror: Path, tmp_path: Path
+) -> None:
+    source = cd.dataset_info("rte").files["truth"]
+    wrong = replace(source, url=(mirror / source.mirror_path).as_uri(), sha256="0" * 64)
+    home = tmp_path / "home"
+    with pytest.raises(ValueError, match="checksum mismatch for the download"):
+        cd.fetch_file(wrong, data_home=home, progress=False)
+    assert list((home / source.mirror_path).parent.iterdir()) == []
+
+
+def test_download_failure_is_a_connection_error(no_mirror: Path, tmp_path: Path) -> None:
+    source = cd.dataset_info("rte").files["truth"]
+    gone = replace(source, url=(tmp_path / "nowhere.csv").as_uri())
+    with pytest.raises(ConnectionError, match="could not download"):
+        cd.fetch_file(gone, progress=False)
+
+
+def test_derived_file_needs_a_mirror(no_mirror: Path) -> None:
+    derived = cd.dataset_info("cifar10h").files["test"]
+    with pytest.raises(FileNotFoundError, match="derived file.*CROWDTUT_DATA") as err:
+        cd.fetch_file(derived)
+    assert derived.sha256 in str(err.value)
+    with pytest.raises(FileNotFoundError, match="download=False"):
+        cd.load_dataset("cifar10h", download=False)
+
+
+def test_load_dataset_downloads_into_the_cache(
+    mirror: Path, no_mirror: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """End to end: pinned https URLs (patched to read the mirror) into the default cache."""
+    by_url = {f.url: f for info in cd.REGISTRY.values() for f in info.files.values() if f.url}
+    requested = []
+
+    def fake_urlopen(url: str, timeout: float):
+        requested.append(url)
+        return open(mirror / by_url[url].mirror_path, "rb")
+
+    monkeypatch.setattr(_fetch.urllib.request, "urlopen", fake_urlopen)
+    ds = cd.load_dataset("d_Duck Identification")
+    assert ds.n_answers == 4212 and len(requested) == 2
+    assert all("%20Identification" in url for url in requested)
+    cached = no_mirror / cd.dataset_info("d_duck").files["label"].mirror_path
+    assert cached.is_file() and "d_Duck Identification" in str(cached)
+    cd.load_dataset("d_duck", download=False)  # served from the cache now
+    assert len(requested) == 2
+
+
+# --- reading torch files without torch ------------------------------------------------------------
+
+
+def _torch_like_zip(path: Path, obj) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/data.pkl", pickle.dumps(obj, protocol=2))
+    return path
+
+
+def test_numpy_only_unpickler(tmp_path: Path) -> None:
+    arrays = {"a": np.arange(5, dtype=np.int8), "b": np.array([1.5, 2.5])}
+    loaded = _loaders._read_torch_numpy_dict(_torch_like_zip(tmp_path / "ok.pt", arrays))
+    assert set(loaded) == {"a", "b"}
+    np.testing.assert_array_equal(loaded["a"], arrays["a"])
+    with pytest.raises(pickle.UnpicklingError, match="refusing to load"):
+        _loaders._read_torch_numpy_dict(_torch_like_zip(tmp_path / "bad.pt", {"x": io.BytesIO}))
