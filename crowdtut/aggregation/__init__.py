@@ -2,6 +2,8 @@
 
 from ._base import ClassificationAggregator, NotFittedError
 from .dawid_skene import ClusteredDawidSkene, DawidSkene, OneCoinDawidSkene
+from .glad import GLAD
+from .mace import MACE
 from .voting import IWMV, MajorityVote, NaiveSoft, Wawa, ZeroBasedSkill
 
 __all__ = [
@@ -15,4 +17,6 @@ __all__ = [
     "DawidSkene",
     "OneCoinDawidSkene",
     "ClusteredDawidSkene",
+    "GLAD",
+    "MACE",
 ]
