@@ -16,7 +16,9 @@ import pandas as pd
 from crowdtut.aggregation.glad import GLAD
 from crowdtut.aggregation.mace import MACE
 
-DATA = Path(os.environ.get("CROWDTUT_DATA", Path(__file__).resolve().parents[2] / "shared" / "datasets"))
+DATA = Path(
+    os.environ.get("CROWDTUT_DATA", Path(__file__).resolve().parents[2] / "shared" / "datasets")
+)
 REAL = {
     "bluebird": "SpectralMethodsMeetEM/bluebird",
     "web": "SpectralMethodsMeetEM/web",
@@ -48,7 +50,7 @@ def synthetic(n_tasks=20_000, n_workers=200, n_classes=5, per_task=5, seed=0):
 def load_real(name):
     folder = DATA / "truth_inference" / "data" / REAL[name]
     df = pd.read_csv(folder / "label.csv").rename(columns={"item": "task"})
-    truth = pd.read_csv(folder / "truth.csv").rename(columns={"item": "task"}).set_index("task")["truth"]
+    truth = pd.read_csv(folder / "truth.csv").set_index("item")["truth"]
     return df, truth
 
 
@@ -84,7 +86,8 @@ def main():
         model = make()
         seconds = timed(model, df)
         extra = f" iters {getattr(model, 'n_iter_', '')}"
-        print(f"  {name:18s} {seconds:6.3f} s  accuracy {accuracy(model.labels_, truth):.4f}{extra}")
+        acc = accuracy(model.labels_, truth)
+        print(f"  {name:18s} {seconds:6.3f} s  accuracy {acc:.4f}{extra}")
     if not DATA.exists():
         print(f"no data at {DATA}")
         return
