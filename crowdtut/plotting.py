@@ -10,7 +10,14 @@ import pandas as pd
 
 from .answers import CrowdAnswers, encode_answers
 
-__all__ = ["plot_effort", "plot_confusion_matrices", "plot_entropy", "plot_accuracy_table"]
+__all__ = [
+    "plot_effort",
+    "plot_confusion_matrices",
+    "plot_entropy",
+    "plot_accuracy_table",
+    "plot_effort_grid",
+    "plot_answer_matrix",
+]
 
 
 def plot_effort(answers: pd.DataFrame | CrowdAnswers, *, axes=None, title: str | None = None):
@@ -96,4 +103,64 @@ def plot_accuracy_table(table: pd.DataFrame, *, ax=None, reference: pd.DataFrame
     ax.set_xlabel("accuracy on tasks with truth")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
+    return ax
+
+
+def plot_effort_grid(answers: dict[str, pd.DataFrame | CrowdAnswers], *, height: float = 2.3):
+    """:func:`plot_effort` for several datasets, one row each (feedback effort left, worker load
+    right), titled by the dataset names (the keys of ``answers``).
+
+    Long DataFrames keep every answer; encode them first (e.g. ``duplicates="first"``) to count
+    each (task, worker) pair once.
+    """
+    fig, axes = plt.subplots(len(answers), 2, figsize=(9, height * len(answers)), squeeze=False)
+    for row, (name, data) in zip(axes, answers.items()):
+        plot_effort(data, axes=row)
+        row[0].set_title(f"{name}: feedback effort", fontsize=10)
+        row[1].set_title(f"{name}: worker load", fontsize=10)
+    fig.tight_layout()
+    return axes
+
+
+def plot_answer_matrix(
+    answers: pd.DataFrame | CrowdAnswers,
+    *,
+    ax=None,
+    sort_workers: bool = True,
+    title: str | None = None,
+):
+    """The answers as a tasks x workers picture: one colour per class, blank where a worker gave
+    no answer (the dense matrix of :func:`crowdtut.io.to_dense`).
+
+    Parameters
+    ----------
+    answers : long DataFrame or CrowdAnswers (a repeated (task, worker) pair shows its last answer).
+    sort_workers : put the busiest workers on the left.
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    data = encode_answers(answers, duplicates="keep") if not isinstance(answers, CrowdAnswers) else answers
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    order = np.argsort(-data.answers_per_worker, kind="stable") if sort_workers else np.arange(data.n_workers)
+    column = np.empty(data.n_workers, dtype=np.int64)
+    column[order] = np.arange(data.n_workers)
+    codes = np.full((data.n_tasks, data.n_workers), -1, dtype=np.int64)
+    codes[data.task, column[data.worker]] = data.label
+    k = data.n_classes
+    colours = plt.get_cmap("tab10" if k <= 10 else "tab20")(np.arange(k) % (10 if k <= 10 else 20))
+    ax.imshow(
+        np.ma.masked_less(codes, 0), cmap=ListedColormap(colours), vmin=-0.5, vmax=k - 0.5,
+        aspect="auto", interpolation="nearest",
+    )
+    ax.set_facecolor("white")
+    ax.set(
+        xlabel="workers" + (" (busiest first)" if sort_workers else ""), ylabel="tasks",
+        title=title or f"{data.n_answers} answers, {data.n_tasks} x {data.n_workers} cells",
+    )
+    if k <= 12:
+        handles = [Patch(color=colours[c], label=str(name)) for c, name in enumerate(data.classes)]
+        ax.legend(handles=handles, fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left",
+                  title="label", title_fontsize=8)
     return ax
