@@ -198,9 +198,9 @@ class GLAD(ClassificationAggregator):
     Same likelihood, priors and starting parameters as crowd-kit's ``GLAD``; its accuracy on the
     truth-inference benchmark sets is the same to within a few tasks. Differences: EM starts from
     the normalised vote counts instead of an E-step at the prior means; the M-step is block-Newton
-    with per-coordinate backtracking instead of conjugate gradients (a fit is some 400 times faster on
-    100,000 answers); ``K`` counts every class in ``classes_`` (crowd-kit counts the labels that
-    occur); a task without answers gets the class priors as its posterior.
+    with per-coordinate backtracking instead of conjugate gradients (a fit is some 400 times faster
+    on 100,000 answers); ``K`` counts every class in ``classes_`` (crowd-kit counts the labels
+    that occur); a task without answers gets the class priors as its posterior.
 
     References
     ----------

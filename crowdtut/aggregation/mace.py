@@ -1,0 +1,260 @@
+"""MACE: Multi-Annotator Competence Estimation (Hovy et al., 2013), by EM or variational Bayes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.special import digamma
+
+from ..answers import CrowdAnswers
+from ._base import ClassificationAggregator, check_non_negative, check_positive_int
+from ._em import converged, normalize_log, normalize_rows, safe_log
+
+__all__ = ["MACE"]
+
+_TINY = 1e-300
+
+
+@dataclass
+class _Counts:
+    """Expected counts from one E-step, per worker."""
+
+    knowing: np.ndarray  # (n_workers,) expected number of answers given while not spamming
+    spamming: np.ndarray  # (n_workers, n_classes) expected spammed answers, by label
+
+
+@dataclass
+class _Run:
+    """The outcome of one restart."""
+
+    loglik: float
+    posterior: np.ndarray  # (n_tasks, n_classes) from the last E-step
+    know: np.ndarray  # weight of "answers the truth" per worker (a probability under EM)
+    spam: np.ndarray  # (n_workers, n_classes) weight of "spams with this label"
+    counts: _Counts
+    history: list[float]
+
+
+@dataclass(frozen=True)
+class _Codes:
+    """Flat indices computed once per fit: (worker, label) and (task, label) pairs."""
+
+    data: CrowdAnswers
+    worker_label: np.ndarray  # worker * n_classes + label
+    task_label: np.ndarray  # task * n_classes + label
+
+    @classmethod
+    def of(cls, data: CrowdAnswers) -> "_Codes":
+        k = data.n_classes
+        return cls(data, data.worker * k + data.label, data.task * k + data.label)
+
+
+def _e_step(codes: _Codes, know: np.ndarray, spam: np.ndarray) -> tuple[np.ndarray, float, _Counts]:
+    """Posterior over true classes (uniform prior), log-likelihood and expected counts.
+
+    ``know[j]`` weighs "worker j answers the truth" and ``spam[j, l]`` "worker j spams label l";
+    under EM they are probabilities (``know + spam.sum(1) == 1``), under VB the sub-normalised
+    weights exp(E[log theta]) and exp(E[log(1 - theta)] + E[log xi]).
+    """
+    data = codes.data
+    n_tasks, n_classes, n_workers = data.n_tasks, data.n_classes, data.n_workers
+    spam_a = spam.ravel()[codes.worker_label]
+    know_a = know[data.worker]
+    log_spam = safe_log(spam_a)
+    # every answer adds log(spam) to every class of its task, and log(spam + know) to its label
+    log_prior = np.full(n_classes, -np.log(n_classes))
+    log_joint = np.bincount(data.task, weights=log_spam, minlength=n_tasks)[:, None] + log_prior
+    log_joint += np.bincount(
+        codes.task_label,
+        weights=safe_log(spam_a + know_a) - log_spam,
+        minlength=n_tasks * n_classes,
+    ).reshape(n_tasks, n_classes)
+    posterior, loglik = normalize_log(log_joint)
+    # P(worker knew | data) = P(true class is the answer) * P(knew | true class is the answer)
+    knew = posterior.ravel()[codes.task_label] * know_a / np.maximum(spam_a + know_a, _TINY)
+    counts = _Counts(
+        knowing=np.bincount(data.worker, weights=knew, minlength=n_workers),
+        spamming=np.bincount(
+            codes.worker_label, weights=1.0 - knew, minlength=n_workers * n_classes
+        ).reshape(n_workers, n_classes),
+    )
+    return posterior, loglik, counts
+
+
+class MACE(ClassificationAggregator):
+    """Multi-Annotator Competence Estimation: each worker either knows the answer or spams.
+
+    On every task, worker ``j`` answers the true class with probability ``theta_j`` (competence)
+    and otherwise spams: draws a label from a personal strategy distribution ``xi_j`` regardless of
+    the truth. True classes are uniform a priori. Parameters are fitted by EM (with additive
+    smoothing of the expected counts) or by variational Bayes (Beta prior on ``theta_j``, symmetric
+    Dirichlet prior on ``xi_j``), from several random starting points; the run with the highest
+    log-likelihood wins. E- and M-steps are single vectorised passes over the answers.
+
+    Parameters
+    ----------
+    n_iter : int, default=50
+        Maximum number of EM (or VB) iterations per restart. ``0`` labels the tasks with the best
+        random starting point (close to a majority vote).
+    n_restarts : int, default=10
+        Number of random starting points.
+    method : {"vb", "em"}, default="vb"
+        Variational Bayes with the priors below, or EM with additive smoothing.
+    smoothing : float or None, default=None
+        EM only: pseudo-count added to every expected count before normalising. ``None`` means
+        ``0.01 / n_classes``, the value of the original MACE and of crowd-kit.
+    alpha, beta : float, default=0.5
+        VB only: ``theta_j ~ Beta(alpha, beta)``, so ``alpha`` is a prior pseudo-count of answers
+        given knowingly and ``beta`` of spammed answers.
+    strategy_prior : float, default=10.0
+        VB only: concentration of the symmetric Dirichlet prior on each strategy ``xi_j``.
+    default_noise : float, default=0.5
+        Starting weights are drawn uniformly from ``[1, 1 + default_noise]`` and normalised.
+    tol : float, default=1e-5
+        Stop a restart when the relative change of its log-likelihood falls below ``tol``
+        (``0`` runs all ``n_iter`` iterations, as the original MACE and crowd-kit do).
+    random_state : int, numpy.random.Generator or None, default=None
+        Seed of ``numpy.random.default_rng``; every restart draws its own starting point from it.
+
+    Attributes
+    ----------
+    competence_ : pandas.Series
+        ``theta_j``, the probability that the worker answers the truth (does not spam), indexed
+        by worker. Under VB, its posterior mean.
+    strategies_ : pandas.DataFrame
+        ``xi_j``, the distribution of a worker's spammed labels: one row per worker, one column per
+        class. Under VB, its posterior mean.
+    probas_ : pandas.DataFrame
+        Posterior probability of each class (columns) for each task (rows).
+    labels_ : pandas.Series
+        Most probable class of each task.
+    loss_history_ : list of float
+        Log-likelihood after each iteration of the winning restart (under VB, computed with the
+        variational weights, as in the original MACE).
+    restart_logliks_ : list of float
+        Final log-likelihood of each restart.
+    n_iter_ : int
+        Number of iterations of the winning restart.
+
+    Notes
+    -----
+    Same model, defaults and restart selection as crowd-kit's ``MACE``, and the same accuracy on
+    the truth-inference benchmark sets once crowd-kit's worker and label codes are aligned (its
+    1.4.2 release indexes the strategy counts by sorted names but reads them by order of first
+    appearance, which scrambles them on most data). Differences:
+
+    - each restart draws its own starting point (crowd-kit reuses one seed, so its restarts are
+      identical), and all workers start from the same random competence and strategy, so the fit
+      does not depend on the names or the order of the workers (crowd-kit and the original MACE
+      draw one starting point per worker);
+    - starting weights come from ``[1, 1 + default_noise]`` (crowd-kit: ``[1, 2 + default_noise]``);
+    - a restart stops early on ``tol``;
+    - ``alpha`` is the pseudo-count of knowing, as in the paper (crowd-kit puts its ``alpha`` on
+      spamming; the defaults are equal);
+    - the log-likelihood is computed in log space, so many answers per task do not underflow.
+
+    References
+    ----------
+    D. Hovy, T. Berg-Kirkpatrick, A. Vaswani and E. Hovy. Learning whom to trust with MACE.
+    Proceedings of NAACL-HLT 2013, 1120-1130. No DOI; ACL Anthology N13-1132,
+    https://aclanthology.org/N13-1132
+    """
+
+    def __init__(
+        self,
+        n_iter: int = 50,
+        n_restarts: int = 10,
+        method: Literal["vb", "em"] = "vb",
+        smoothing: float | None = None,
+        alpha: float = 0.5,
+        beta: float = 0.5,
+        strategy_prior: float = 10.0,
+        default_noise: float = 0.5,
+        tol: float = 1e-5,
+        random_state: int | np.random.Generator | None = None,
+    ) -> None:
+        self.n_iter = n_iter
+        self.n_restarts = n_restarts
+        self.method = method
+        self.smoothing = smoothing
+        self.alpha = alpha
+        self.beta = beta
+        self.strategy_prior = strategy_prior
+        self.default_noise = default_noise
+        self.tol = tol
+        self.random_state = random_state
+
+    def _validate_params(self) -> None:
+        check_positive_int("n_iter", self.n_iter, allow_zero=True)
+        check_positive_int("n_restarts", self.n_restarts)
+        if self.method not in ("vb", "em"):
+            raise ValueError(f"method={self.method!r}; expected 'vb' or 'em'")
+        if self.smoothing is not None:
+            check_non_negative("smoothing", self.smoothing)
+        for name in ("alpha", "beta", "strategy_prior"):
+            value = getattr(self, name)
+            check_non_negative(name, value)
+            if value == 0:
+                raise ValueError(f"{name}={value!r}; expected a positive number")
+        check_non_negative("default_noise", self.default_noise)
+        check_non_negative("tol", self.tol)
+
+    def _m_step(self, counts: _Counts, smoothing: float) -> tuple[np.ndarray, np.ndarray]:
+        """New (know, spam) weights from expected counts."""
+        n_classes = counts.spamming.shape[1]
+        spam_total = counts.spamming.sum(axis=1)
+        if self.method == "em":
+            know = (counts.knowing + smoothing) / (counts.knowing + spam_total + 2.0 * smoothing)
+            strategy = normalize_rows(counts.spamming + smoothing)
+            return know, (1.0 - know)[:, None] * strategy
+        # VB: weights exp(E[log theta]), exp(E[log(1 - theta)] + E[log xi]) under the posteriors
+        a, b, g = float(self.alpha), float(self.beta), float(self.strategy_prior)
+        log_norm = digamma(counts.knowing + spam_total + a + b)
+        know = np.exp(digamma(counts.knowing + a) - log_norm)
+        log_spam = digamma(spam_total + b) - log_norm
+        log_strategy = digamma(counts.spamming + g) - digamma(spam_total + n_classes * g)[:, None]
+        return know, np.exp(log_spam[:, None] + log_strategy)
+
+    def _run(self, codes: _Codes, rng: np.random.Generator, smoothing: float) -> _Run:
+        """One restart; every worker starts at the same random competence and strategy."""
+        n_workers, n_classes = codes.data.n_workers, codes.data.n_classes
+        high = 1.0 + float(self.default_noise)
+        knowing, spamming = rng.uniform(1.0, high, size=2)
+        strategy = normalize_rows(rng.uniform(1.0, high, size=n_classes))
+        know = np.full(n_workers, knowing / (knowing + spamming))
+        spam = np.outer(1.0 - know, strategy)
+        posterior, loglik, counts = _e_step(codes, know, spam)
+        history: list[float] = []
+        for _ in range(self.n_iter):
+            know, spam = self._m_step(counts, smoothing)
+            posterior, loglik, counts = _e_step(codes, know, spam)
+            history.append(loglik)
+            if len(history) > 1 and converged(history[-1], history[-2], self.tol):
+                break
+        return _Run(loglik, posterior, know, spam, counts, history)
+
+    def _fit(self, data: CrowdAnswers) -> np.ndarray:
+        smoothing = 0.01 / data.n_classes if self.smoothing is None else float(self.smoothing)
+        rng = np.random.default_rng(self.random_state)
+        codes = _Codes.of(data)
+        runs = [self._run(codes, rng, smoothing) for _ in range(self.n_restarts)]
+        best = max(runs, key=lambda run: run.loglik)  # the first of equals on ties
+        counts = best.counts
+        if self.method == "em":
+            competence = best.know
+            strategies = normalize_rows(best.spam)
+        else:
+            spam_total = counts.spamming.sum(axis=1)
+            competence = (counts.knowing + self.alpha) / (
+                counts.knowing + spam_total + self.alpha + self.beta
+            )
+            strategies = normalize_rows(counts.spamming + self.strategy_prior)
+        self.competence_ = data.worker_series(competence, name="competence")
+        self.strategies_ = pd.DataFrame(strategies, index=data.workers, columns=data.classes)
+        self.loss_history_ = best.history
+        self.restart_logliks_ = [run.loglik for run in runs]
+        self.n_iter_ = len(best.history)
+        return best.posterior
