@@ -13,12 +13,21 @@ def normalize_log(log_joint: np.ndarray) -> tuple[np.ndarray, float]:
     Returns the posterior (rows sum to one) and the log-likelihood (sum of row log-sum-exps).
     Works in place on ``log_joint``.
     """
-    shift = log_joint.max(axis=1, keepdims=True)
+    shift = _row_reduce(np.maximum, log_joint)
     log_joint -= shift
     np.exp(log_joint, out=log_joint)
-    total = log_joint.sum(axis=1, keepdims=True)
+    total = _row_reduce(np.add, log_joint)
     log_joint /= total
     return log_joint, float(np.log(total).sum() + shift.sum())
+
+
+def _row_reduce(ufunc: np.ufunc, x: np.ndarray) -> np.ndarray:
+    """``ufunc.reduce`` along rows, column by column: for the narrow (n_tasks, K) arrays of EM
+    this is an order of magnitude faster than ``x.max(axis=1)`` on a C-ordered array."""
+    out = x[:, 0].copy()
+    for k in range(1, x.shape[1]):
+        ufunc(out, x[:, k], out=out)
+    return out[:, None]
 
 
 def safe_log(x: np.ndarray) -> np.ndarray:
