@@ -164,3 +164,173 @@ def plot_answer_matrix(
         ax.legend(handles=handles, fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left",
                   title="label", title_fontsize=8)
     return ax
+
+
+# --- segmentation (issue 5) --------------------------------------------------------------------
+__all__ += [
+    "plot_segmentation_gallery",
+    "plot_mask_overlays",
+    "plot_score_distributions",
+    "plot_worker_reliability",
+]
+
+_METHOD_COLOURS = ("tab:orange", "tab:cyan", "tab:purple", "tab:red", "tab:olive", "tab:pink")
+
+
+def _show_image(ax, image, shape) -> None:
+    if image is None:
+        ax.imshow(np.zeros(shape), cmap="gray", vmin=0, vmax=1)
+    else:
+        ax.imshow(image, cmap="gray")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _contour(ax, mask, colour: str, width: float = 1.4, style: str = "solid") -> None:
+    mask = np.asarray(mask, dtype=float)
+    if 0 < mask.sum() < mask.size:
+        ax.contour(mask, levels=[0.5], colors=[colour], linewidths=width, linestyles=style)
+
+
+def plot_segmentation_gallery(
+    votes: pd.Series,
+    truth: pd.Series,
+    tasks: Sequence,
+    *,
+    images: pd.Series | None = None,
+    titles: Sequence[str] | None = None,
+    ncols: int = 4,
+    n_workers: int | None = None,
+    size: float = 2.6,
+):
+    """Image, crowd vote map (how many workers marked each pixel) and the gold contour, per task.
+
+    Parameters
+    ----------
+    votes : Series of int arrays (e.g. ``encode_segmentations(answers).vote_counts()``).
+    truth : Series of gold masks, same index.
+    tasks : the tasks to show.
+    images : Series of grey images (optional; a black background otherwise).
+    n_workers : top of the colour scale (default: the largest vote count shown).
+    """
+    tasks = list(tasks)
+    n = len(tasks)
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    top = n_workers or max(int(np.max(votes.loc[t])) for t in tasks)
+    shown = None
+    for i, ax in enumerate(axes.ravel()):
+        if i >= n:
+            ax.axis("off")
+            continue
+        t = tasks[i]
+        v = np.asarray(votes.loc[t])
+        _show_image(ax, None if images is None else images.loc[t], v.shape)
+        shown = ax.imshow(np.ma.masked_equal(v, 0), cmap="viridis", vmin=0.5, vmax=top + 0.5,
+                          alpha=0.55, interpolation="nearest")
+        _contour(ax, truth.loc[t], "white", 1.6, "dashed")
+        ax.set_title(titles[i] if titles is not None else str(t), fontsize=8)
+    if shown is not None:
+        bar = fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.7, ticks=range(1, top + 1))
+        bar.set_label("workers who marked the pixel (gold: dashed white)")
+    return fig
+
+
+def plot_mask_overlays(
+    masks: dict[str, pd.Series],
+    truth: pd.Series,
+    tasks: Sequence,
+    *,
+    images: pd.Series | None = None,
+    scores: pd.DataFrame | None = None,
+    size: float = 2.6,
+):
+    """One row per task: each method's mask contour over the image, with the gold contour.
+
+    Parameters
+    ----------
+    masks : method name -> Series of bool masks indexed by task.
+    truth : Series of gold masks.
+    tasks : the tasks to show (rows).
+    images : Series of grey images (optional).
+    scores : DataFrame (tasks x methods) printed in the panel titles (e.g. per-task IoU).
+    """
+    tasks, names = list(tasks), list(masks)
+    fig, axes = plt.subplots(
+        len(tasks), len(names), figsize=(size * len(names), size * len(tasks)), squeeze=False
+    )
+    for r, t in enumerate(tasks):
+        gold = np.asarray(truth.loc[t])
+        for c, name in enumerate(names):
+            ax = axes[r, c]
+            _show_image(ax, None if images is None else images.loc[t], gold.shape)
+            _contour(ax, gold, "white", 1.6, "dashed")
+            _contour(ax, masks[name].loc[t], _METHOD_COLOURS[c % len(_METHOD_COLOURS)], 1.6)
+            title = name if scores is None else f"{name}: {scores.loc[t, name]:.2f}"
+            ax.set_title(title if r else f"{title}", fontsize=8)
+            if c == 0:
+                ax.set_ylabel(str(t), fontsize=8)
+    fig.suptitle("method contour (colour) and gold (dashed white)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_score_distributions(
+    scores: pd.DataFrame, groups: pd.Series | None = None, *, ylabel: str = "IoU", ax=None,
+    seed: int = 0,
+):
+    """Per-task scores of several methods: a box per (group, method) with the tasks as dots.
+
+    Parameters
+    ----------
+    scores : DataFrame, one row per task, one column per method.
+    groups : Series (same index) giving each task's group (e.g. BU-BIL subset); one group if None.
+    """
+    if groups is None:
+        groups = pd.Series("all", index=scores.index)
+    keys = sorted(pd.unique(groups))
+    methods = list(scores.columns)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(6, 1.2 * len(keys) * len(methods) / 2), 3.6))
+    rng = np.random.default_rng(seed)
+    width = 0.8 / len(methods)
+    for m, method in enumerate(methods):
+        colour = _METHOD_COLOURS[m % len(_METHOD_COLOURS)]
+        data = [scores.loc[groups == g, method].to_numpy() for g in keys]
+        positions = np.arange(len(keys)) + (m - (len(methods) - 1) / 2) * width
+        ax.boxplot(data, positions=positions, widths=width * 0.8, showfliers=False,
+                   medianprops={"color": colour}, boxprops={"color": colour},
+                   whiskerprops={"color": colour}, capprops={"color": colour})
+        for x, values in zip(positions, data):
+            ax.scatter(x + rng.uniform(-width / 4, width / 4, len(values)), values, s=5,
+                       color=colour, alpha=0.5, linewidths=0)
+        ax.plot([], [], color=colour, label=method)
+    ax.set_xticks(range(len(keys)), [str(k) for k in keys])
+    ax.set(ylabel=ylabel, xlabel=groups.name or "")
+    ax.legend(fontsize=8, ncols=min(len(methods), 4), loc="lower left")
+    return ax
+
+
+def plot_worker_reliability(params: pd.DataFrame, *, groups: pd.Series | None = None, ax=None):
+    """Scatter of two per-(task, worker) parameters, e.g. STAPLE's sensitivity and specificity.
+
+    Parameters
+    ----------
+    params : DataFrame with two columns (x then y), indexed by (task, worker).
+    groups : Series indexed by task that colours the points (e.g. BU-BIL subset).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.6, 4))
+    x, y = params.columns[:2]
+    if groups is None:
+        ax.scatter(params[x], params[y], s=6, alpha=0.5)
+    else:
+        task_groups = groups.reindex(params.index.get_level_values(0)).to_numpy()
+        for i, g in enumerate(sorted(pd.unique(task_groups))):
+            sel = task_groups == g
+            ax.scatter(params[x][sel], params[y][sel], s=6, alpha=0.5, label=str(g),
+                       color=plt.get_cmap("tab10")(i % 10))
+        ax.legend(fontsize=7, title=groups.name, title_fontsize=8, markerscale=2)
+    ax.set(xlabel=x, ylabel=y)
+    return ax
