@@ -26,6 +26,8 @@ AGGREGATORS = sorted(
 
 
 def make(cls, **kwargs):
+    if cls is agg.ClusteredDawidSkene:
+        kwargs.setdefault("n_clusters", 1)  # the random frames may have a single worker
     params = inspect.signature(cls).parameters
     if "random_state" in params:
         kwargs.setdefault("random_state", 0)

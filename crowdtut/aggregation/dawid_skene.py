@@ -10,6 +10,7 @@ import pandas as pd
 from ..answers import CrowdAnswers, DuplicatePolicy, encode_answers
 from ._base import ClassificationAggregator, check_non_negative, check_positive_int
 from ._em import converged, normalize_log, safe_log
+from ._kmeans import kmeans  # noqa: F401  (re-exported for the clustering module)
 from .voting import vote_shares
 
 __all__ = ["DawidSkene", "OneCoinDawidSkene", "ClusteredDawidSkene"]
@@ -236,107 +237,143 @@ class OneCoinDawidSkene(_EMAggregator):
         self.priors_ = pd.Series(prior, index=data.classes, name="prior")
 
 
-class ClusteredDawidSkene(_EMAggregator):
-    """Dawid-Skene with worker clustering (peerannot's DSWC): workers share ``n_clusters``
-    confusion matrices.
+class ClusteredDawidSkene(ClassificationAggregator):
+    """Dawid-Skene with worker clusters (Imamura et al., 2018; peerannot's DSWC).
 
-    Workers are first described by their Dawid-Skene confusion matrices; k-means on the flattened
-    matrices assigns each worker to a cluster; EM then fits one confusion matrix per cluster.
+    Each worker belongs to one of ``n_clusters`` latent clusters and the workers of a cluster
+    share one confusion matrix. The task labels, the workers' cluster memberships, the cluster
+    matrices and both priors are fitted by mean-field variational EM, started as peerannot does:
+    majority-vote shares for the tasks, workers ranked by the nuclear norm of their own confusion
+    matrix and cut into ``n_clusters`` equal groups. When every task ends in the same class (the
+    "chance rate" solution) the fit restarts from a perturbed start drawn with ``random_state``.
 
     Parameters
     ----------
     n_clusters : number of shared confusion matrices (``L``).
-    n_iter, tol : as in :class:`DawidSkene`.
-    random_state : seed for the k-means initialisation.
+    n_iter : maximum number of variational rounds per start.
+    tol : stop when the evidence lower bound rises by less than this (absolute, as peerannot).
+    max_restarts : number of perturbed restarts allowed after a chance-rate solution.
+    random_state : seed for the perturbed restarts.
 
     Attributes
     ----------
-    clusters_ : Series, the cluster of each worker.
+    clusters_ : Series, each worker's most probable cluster.
+    cluster_probas_ : DataFrame (workers x clusters), the membership posteriors.
     cluster_confusion_ : ndarray (n_clusters, K, K), ``[cluster, true, answered]``.
-    confusion_ : ndarray (n_workers, K, K), each worker's cluster matrix.
-    priors_, probas_, labels_, loss_history_, n_iter_ : as in :class:`DawidSkene`.
+    confusion_ : ndarray (n_workers, K, K), the matrix of each worker's most probable cluster.
+    priors_, cluster_priors_ : class and cluster priors.
+    loss_history_ : negative ELBO per answer after each round of the final start.
+    n_iter_, n_starts_ : rounds of the final start, and starts used.
 
     References
     ----------
     H. Imamura, I. Sato and M. Sugiyama, "Analysis of minimax error rate for crowdsourcing and its
-    application to worker clustering model", ICML 2018.
+    application to worker clustering model", ICML 2018. https://proceedings.mlr.press/v80/imamura18a.html
     """
 
-    def __init__(self, n_clusters: int = 5, n_iter: int = 100, tol: float = 1e-5, random_state=0):
-        super().__init__(n_iter=n_iter, tol=tol)
+    _DELTA = 1e-10  # added inside logs, as in peerannot
+
+    def __init__(self, n_clusters: int = 5, n_iter: int = 100, tol: float = 1e-4,
+                 max_restarts: int = 100, random_state=0):
         self.n_clusters = n_clusters
+        self.n_iter = n_iter
+        self.tol = tol
+        self.max_restarts = max_restarts
         self.random_state = random_state
 
     def _validate_params(self) -> None:
-        super()._validate_params()
         check_positive_int("n_clusters", self.n_clusters)
+        check_positive_int("n_iter", self.n_iter, allow_zero=True)
+        check_positive_int("max_restarts", self.max_restarts, allow_zero=True)
+        check_non_negative("tol", self.tol)
 
-    def _fit(self, data):
-        ds = DawidSkene(n_iter=self.n_iter, tol=self.tol)
-        ds._gold = getattr(self, "_gold", None)
-        ds._fit(data)
-        features = ds.confusion_.reshape(data.n_workers, -1)
-        self._cluster = kmeans(features, min(self.n_clusters, data.n_workers), self.random_state)
-        return super()._fit(data)
+    def _fit(self, data: CrowdAnswers) -> np.ndarray:
+        if self.n_clusters > data.n_workers:
+            raise ValueError(
+                f"n_clusters={self.n_clusters} exceeds the number of workers ({data.n_workers})"
+            )
+        rng = np.random.default_rng(self.random_state)
+        shares = vote_shares(data.vote_counts)
+        theta, state = self._run(data, shares)
+        starts = 1
+        while self._chance_rate(theta, data) and starts <= self.max_restarts:
+            noisy = np.clip(shares + rng.normal(scale=0.1, size=shares.shape), 0.0, 1.0)
+            noisy = vote_shares(noisy)
+            theta, state = self._run(data, noisy)
+            starts += 1
+        phi, lam, rho, tau, history = state
+        self.n_starts_ = starts
+        self.n_iter_ = len(history)
+        self.loss_history_ = history
+        best = phi.argmax(axis=1)
+        self.clusters_ = data.worker_series(best, name="cluster")
+        self.cluster_probas_ = pd.DataFrame(phi, index=data.workers)
+        self.cluster_confusion_ = lam
+        self.confusion_ = lam[best]
+        self.priors_ = pd.Series(rho, index=data.classes, name="prior")
+        self.cluster_priors_ = pd.Series(tau, name="cluster_prior")
+        return theta
 
-    def _m_step(self, data, post):
-        counts = confusion_from_posterior(data, post, 0.0)
-        shared = np.zeros((self.n_clusters,) + counts.shape[1:])
-        np.add.at(shared, self._cluster, counts)  # one call over workers, not per iteration of tasks
-        shared = np.maximum(shared, _EPS)
-        shared /= shared.sum(axis=2, keepdims=True)
-        return shared, post.mean(axis=0)
+    @staticmethod
+    def _chance_rate(theta: np.ndarray, data: CrowdAnswers) -> bool:
+        answered = data.answers_per_task > 0
+        return bool(np.any(np.isclose(theta[answered].sum(axis=0), answered.sum())))
 
-    def _log_joint(self, data, params):
-        shared, prior = params
-        return log_joint(data, np.log(shared[self._cluster]), safe_log(prior))
+    def _expected_counts(self, data: CrowdAnswers, theta: np.ndarray) -> np.ndarray:
+        """``C[j, a, k]``: expected number of times worker j answered a when the truth is k."""
+        k = data.n_classes
+        return (data.worker_label_task @ theta).reshape(data.n_workers, k, k)
 
-    def _store(self, data, params, post):
-        shared, prior = params
-        self.clusters_ = data.worker_series(self._cluster, name="cluster")
-        self.cluster_confusion_ = shared
-        self.confusion_ = shared[self._cluster]
-        self.priors_ = pd.Series(prior, index=data.classes, name="prior")
-        del self._cluster
+    def _initial_clusters(self, data: CrowdAnswers, theta: np.ndarray):
+        counts = self._expected_counts(data, theta) + self._DELTA  # [worker, answered, true]
+        own = counts / counts.sum(axis=1, keepdims=True)           # P(answered | true), per worker
+        norms = np.linalg.norm(own, ord="nuc", axis=(1, 2))
+        # rank by norm (largest first); ties broken by the matrices themselves, not by names
+        order = np.lexsort(np.vstack([own.reshape(data.n_workers, -1).T[::-1], -norms]))
+        groups = np.array_split(order, self.n_clusters)
+        m, n_l = data.n_workers, self.n_clusters
+        phi = np.zeros((m, n_l))
+        lam = np.empty((n_l, data.n_classes, data.n_classes))
+        for l, members in enumerate(groups):  # one step per cluster, not per worker or task
+            phi[members, l] = 1.0
+            lam[l] = own[members].sum(axis=0).T * n_l / m
+        return phi, lam, phi.mean(axis=0)
 
-
-def kmeans(x: np.ndarray, n_clusters: int, random_state=None, n_init: int = 10, n_iter: int = 100) -> np.ndarray:
-    """Lloyd's k-means with k-means++ seeding; returns the cluster of each row (best of ``n_init``).
-
-    Rows are put in a canonical (lexicographic) order first, so that the result does not depend
-    on the order in which workers were given.
-    """
-    order = np.lexsort(x.T[::-1])
-    labels = np.empty(x.shape[0], dtype=np.int64)
-    labels[order] = _kmeans_sorted(x[order], n_clusters, random_state, n_init, n_iter)
-    return labels
-
-
-def _kmeans_sorted(x, n_clusters, random_state, n_init, n_iter):
-    rng = np.random.default_rng(random_state)
-    n = x.shape[0]
-    best_labels, best_inertia = np.zeros(n, dtype=np.int64), np.inf
-    sq_norm = (x**2).sum(axis=1)
-    for _ in range(n_init):
-        centers = [x[rng.integers(n)]]
-        for _ in range(1, n_clusters):
-            d2 = ((x[:, None, :] - np.asarray(centers)[None]) ** 2).sum(-1).min(axis=1)
-            total = d2.sum()
-            pick = rng.choice(n, p=d2 / total) if total > 0 else rng.integers(n)
-            centers.append(x[pick])
-        centers = np.asarray(centers)
-        labels = np.full(n, -1)
-        for _ in range(n_iter):
-            dist = sq_norm[:, None] - 2 * x @ centers.T + (centers**2).sum(axis=1)[None]
-            new_labels = dist.argmin(axis=1)
-            if np.array_equal(new_labels, labels):
+    def _run(self, data: CrowdAnswers, theta: np.ndarray):
+        k = data.n_classes
+        phi, lam, tau = self._initial_clusters(data, theta)
+        rho = theta.mean(axis=0)
+        history: list[float] = []
+        previous = -np.inf
+        for _ in range(self.n_iter):
+            log_lam = np.log(lam + self._DELTA)  # [cluster, true, answered]
+            counts = self._expected_counts(data, theta)
+            # variational step: tasks and workers both from the previous round
+            per_worker = np.einsum("jl,lka->jka", phi, log_lam)
+            joint_theta = log_joint(data, per_worker, np.log(rho + self._DELTA))
+            joint_phi = np.einsum("jak,lka->jl", counts, log_lam) + np.log(tau + self._DELTA)
+            theta, _ = normalize_log(joint_theta)
+            phi, _ = normalize_log(joint_phi)
+            # hyper-parameter step
+            counts = self._expected_counts(data, theta)
+            lam = np.einsum("jl,jak->lka", phi, counts)
+            lam = lam / np.maximum(lam.sum(axis=2, keepdims=True), _EPS)
+            rho, tau = theta.mean(axis=0), phi.mean(axis=0)
+            elbo = self._elbo(counts, theta, phi, lam, rho, tau)
+            history.append(-elbo / max(data.n_answers, 1))
+            if elbo - previous >= 0 and elbo - previous < self.tol:
                 break
-            labels = new_labels
-            sums = np.zeros_like(centers)
-            np.add.at(sums, labels, x)
-            sizes = np.bincount(labels, minlength=n_clusters)
-            centers = np.where(sizes[:, None] > 0, sums / np.maximum(sizes, 1)[:, None], centers)
-        inertia = dist[np.arange(n), labels].sum()
-        if inertia < best_inertia:
-            best_labels, best_inertia = labels, inertia
-    return best_labels
+            previous = elbo
+        if not history:
+            theta = theta.copy()
+        return theta, (phi, lam, rho, tau, history)
+
+    def _elbo(self, counts, theta, phi, lam, rho, tau) -> float:
+        d = self._DELTA
+        return float(
+            np.einsum("jak,jl,lka->", counts, phi, np.log(lam + d))
+            + theta.sum(axis=0) @ np.log(rho + d)
+            + phi.sum(axis=0) @ np.log(tau + d)
+            - np.sum(theta * np.log(theta + d))
+            - np.sum(phi * np.log(phi + d))
+        )
