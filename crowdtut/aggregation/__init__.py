@@ -4,6 +4,7 @@ from ._base import ClassificationAggregator, NotFittedError
 from .dawid_skene import ClusteredDawidSkene, DawidSkene, OneCoinDawidSkene
 from .glad import GLAD
 from .mace import MACE
+from .modified_dawid_skene import ModifiedDawidSkene
 from .voting import IWMV, MajorityVote, NaiveSoft, Wawa, ZeroBasedSkill
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "ClusteredDawidSkene",
     "GLAD",
     "MACE",
+    "ModifiedDawidSkene",
 ]

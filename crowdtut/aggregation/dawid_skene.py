@@ -245,7 +245,9 @@ class ClusteredDawidSkene(ClassificationAggregator):
     matrices and both priors are fitted by mean-field variational EM, started as peerannot does:
     majority-vote shares for the tasks, workers ranked by the nuclear norm of their own confusion
     matrix and cut into ``n_clusters`` equal groups. When every task ends in the same class (the
-    "chance rate" solution) the fit restarts from a perturbed start drawn with ``random_state``.
+    "chance rate" solution) although majority vote does not put them all in one class, the fit
+    restarts from a perturbed start drawn with ``random_state``; such restarts (rare) are the one
+    place where the result can depend on the order of the tasks.
 
     Parameters
     ----------
@@ -274,7 +276,7 @@ class ClusteredDawidSkene(ClassificationAggregator):
     _DELTA = 1e-10  # added inside logs, as in peerannot
 
     def __init__(self, n_clusters: int = 5, n_iter: int = 100, tol: float = 1e-4,
-                 max_restarts: int = 100, random_state=0):
+                 max_restarts: int = 20, random_state=0):
         self.n_clusters = n_clusters
         self.n_iter = n_iter
         self.tol = tol
@@ -296,7 +298,9 @@ class ClusteredDawidSkene(ClassificationAggregator):
         shares = vote_shares(data.vote_counts)
         theta, state = self._run(data, shares)
         starts = 1
-        while self._chance_rate(theta, data) and starts <= self.max_restarts:
+        # restart only when the fit puts every task in one class although the votes do not
+        votes_agree = self._chance_rate(np.eye(data.n_classes)[shares.argmax(axis=1)], data)
+        while not votes_agree and self._chance_rate(theta, data) and starts <= self.max_restarts:
             noisy = np.clip(shares + rng.normal(scale=0.1, size=shares.shape), 0.0, 1.0)
             noisy = vote_shares(noisy)
             theta, state = self._run(data, noisy)
