@@ -134,6 +134,7 @@ class DawidSkene(_EMAggregator):
     ----------
     probas_, labels_ : posterior class probabilities and their argmax per task.
     confusion_ : ndarray (n_workers, K, K), ``[worker, true, answered]``, rows sum to one.
+    workers_ : Index, the worker of each row of ``confusion_``.
     errors_ : DataFrame, the same matrices indexed by (worker, answered label), one column per
         true label (crowd-kit's layout).
     priors_ : Series, class prior.
@@ -166,6 +167,7 @@ class DawidSkene(_EMAggregator):
 
     def _store(self, data, params, post):
         confusion, prior = params
+        self.workers_ = data.workers
         self.confusion_ = confusion
         self.errors_ = _errors_frame(data, confusion)
         self.priors_ = pd.Series(prior, index=data.classes, name="prior")
