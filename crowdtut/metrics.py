@@ -758,3 +758,125 @@ def normalized_mutual_info(
         "max": max(h_a, h_b),
     }[average]
     return float(min(mi / norm, 1.0))
+
+
+# --- crowd clustering: intruders and workers' pairwise agreement -----------------------------
+__all__ += ["intruder_quality", "worker_pairwise_ari", "pair_counting_ari"]
+
+
+def intruder_quality(
+    answers: pd.DataFrame,
+    intruders: pd.Series | Mapping,
+    *,
+    by: pd.Series | Mapping | None = None,
+    level: Literal["answer", "task"] = "answer",
+) -> float | pd.Series:
+    """Share of intruder answers that found the intruder (Chang et al., NIPS 2009).
+
+    An intruder HIT shows several images of one cluster and one image of another; the worker
+    points at the image that does not belong. When clusters are coherent and distinct the
+    intruder is easy to find; when they are mixed it is found about ``1 / (images per HIT)`` of
+    the time.
+
+    Parameters
+    ----------
+    answers : long DataFrame with columns ``task`` (the intruder HIT), ``worker`` and ``label``
+        (the image the worker chose).
+    intruders : Series task -> the true intruding image; every answered task must have one.
+    by : optional Series task -> group (e.g. the main cluster of each HIT); the score is then
+        given per group.
+    level : ``"answer"`` (default): the share of answers that chose the intruder, i.e. the share
+        of workers who found it. ``"task"``: the share of HITs whose most chosen image is the
+        intruder (a tie between ``m`` images counts ``1 / m``), as when the answers of a HIT are
+        aggregated first.
+
+    Returns
+    -------
+    float, or a Series indexed by group (named ``"intruder_quality"``) when ``by`` is given.
+    """
+    if level not in ("answer", "task"):
+        raise ValueError(f"level={level!r}; expected 'answer' or 'task'")
+    if not isinstance(answers, pd.DataFrame) or not {"task", "worker", "label"} <= set(answers.columns):
+        raise ValueError("answers must be a DataFrame with columns 'task', 'worker' and 'label'")
+    if len(answers) == 0:
+        raise ValueError("answers is empty: there is nothing to score")
+    intruders = _as_truth_series(intruders, "intruders")
+    task = answers["task"].to_numpy()
+    _rows_for(intruders.index, pd.Index(pd.unique(task)), "intruders", of="answers")
+    found = (answers["label"].to_numpy() == intruders.reindex(task).to_numpy()).astype(np.float64)
+    if level == "answer":
+        score = pd.Series(found, index=pd.Index(task, name="task"))
+        weight = pd.Series(1.0, index=score.index)
+    else:
+        counts = answers.groupby(["task", "label"]).size()
+        top = counts.groupby(level="task").transform("max")
+        is_top = counts == top
+        n_top = is_top.groupby(level="task").sum()
+        labels = counts.index.get_level_values("label").to_numpy()
+        tasks_of = counts.index.get_level_values("task")
+        hit = is_top.to_numpy() & (labels == intruders.reindex(tasks_of).to_numpy())
+        score = pd.Series(hit.astype(np.float64), index=tasks_of).groupby(level=0).sum() / n_top
+        weight = pd.Series(1.0, index=score.index)
+    if by is None:
+        return float((score * weight).sum() / weight.sum())
+    by = _as_truth_series(by, "by")
+    _rows_for(by.index, pd.Index(score.index.unique()), "by", of="answers")
+    groups = by.reindex(score.index).to_numpy()
+    table = pd.DataFrame({"group": groups, "score": score.to_numpy(), "weight": weight.to_numpy()})
+    sums = table.assign(sw=table["score"] * table["weight"]).groupby("group")[["sw", "weight"]].sum()
+    out = sums["sw"] / sums["weight"]
+    out.index.name = by.name if by.name is not None else "group"
+    return out.rename("intruder_quality")
+
+
+def pair_counting_ari(same_pred, same_true) -> float:
+    """Adjusted Rand index from pairwise "same cluster" flags.
+
+    With ``TP`` pairs together in both, ``TN`` apart in both, ``FP`` and ``FN`` the
+    disagreements, ``ARI = 2 (TP TN - FN FP) / ((TP + FN)(FN + TN) + (TP + FP)(FP + TN))``. Over
+    all pairs of a set this is exactly :func:`adjusted_rand_index`; over a subset of pairs (those
+    a worker saw) it is the same agreement measured where there is evidence.
+
+    Returns NaN when the denominator is zero (for example all pairs together in both).
+    """
+    a = np.asarray(same_pred, dtype=bool)
+    b = np.asarray(same_true, dtype=bool)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"same_pred and same_true must be 1-D of one length; got {a.shape} and {b.shape}")
+    tp = float(np.sum(a & b))
+    tn = float(np.sum(~a & ~b))
+    fp = float(np.sum(a & ~b))
+    fn = float(np.sum(~a & b))
+    denom = (tp + fn) * (fn + tn) + (tp + fp) * (fp + tn)
+    return float(2.0 * (tp * tn - fn * fp) / denom) if denom > 0 else float("nan")
+
+
+def worker_pairwise_ari(answers: pd.DataFrame, truth: pd.Series | Mapping, hits=None) -> pd.Series:
+    """Each worker's agreement with the true classes on the image pairs they grouped.
+
+    Every answer of a partitioning worker (columns ``hit``, ``worker``, ``item``, ``group``; see
+    :func:`crowdtut.aggregation.clustering.encode_partitions`) says, for each pair of its images,
+    "same group" or not. :func:`pair_counting_ari` of those flags against "same true class" is
+    the worker's ARI on the pairs they saw: 1 for a worker who follows the classes, about 0 for
+    one who groups at random, and directly comparable with the ARI of an aggregated clustering.
+
+    Returns
+    -------
+    Series worker -> ARI (named ``"pairwise_ari"``), NaN for a worker whose pairs carry no
+    contrast (e.g. every pair from one class and grouped together).
+    """
+    from .aggregation.clustering import _pair_codes, encode_partitions
+
+    data = encode_partitions(answers, hits)
+    truth = _as_truth_series(truth)
+    classes = truth.to_numpy()[_rows_for(truth.index, data.items, "truth", of="answers")]
+    a, b, worker, _, same = _pair_codes(data)
+    true_same = classes[a] == classes[b]
+    # four pair counts per worker in one bincount, then the formula (no loop over workers)
+    cell = same.astype(np.int64) * 2 + true_same  # 0 TN, 1 FN, 2 FP, 3 TP
+    counts = np.bincount(worker * 4 + cell, minlength=4 * data.n_workers).reshape(-1, 4)
+    tn, fn, fp, tp = counts.T.astype(np.float64)
+    denom = (tp + fn) * (fn + tn) + (tp + fp) * (fp + tn)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ari = np.where(denom > 0, 2.0 * (tp * tn - fn * fp) / np.where(denom > 0, denom, 1.0), np.nan)
+    return pd.Series(ari, index=data.workers.copy(), name="pairwise_ari")

@@ -267,8 +267,7 @@ def plot_mask_overlays(
             _show_image(ax, None if images is None else images.loc[t], gold.shape)
             _contour(ax, gold, "white", 1.6, "dashed")
             _contour(ax, masks[name].loc[t], _METHOD_COLOURS[c % len(_METHOD_COLOURS)], 1.6)
-            title = name if scores is None else f"{name}: {scores.loc[t, name]:.2f}"
-            ax.set_title(title if r else f"{title}", fontsize=8)
+            ax.set_title(name if scores is None else f"{name}: {scores.loc[t, name]:.2f}", fontsize=8)
             if c == 0:
                 ax.set_ylabel(str(t), fontsize=8)
     fig.suptitle("method contour (colour) and gold (dashed white)", fontsize=9)
@@ -334,3 +333,145 @@ def plot_worker_reliability(params: pd.DataFrame, *, groups: pd.Series | None = 
         ax.legend(fontsize=7, title=groups.name, title_fontsize=8, markerscale=2)
     ax.set(xlabel=x, ylabel=y)
     return ax
+
+
+# --- crowd clustering (issue 8) ----------------------------------------------------------------
+__all__ += ["plot_image_groups", "plot_partition_answers", "plot_embedding", "plot_free_energy"]
+
+
+def plot_image_groups(
+    images: np.ndarray,
+    groups: pd.Series | np.ndarray,
+    *,
+    n_per_group: int = 8,
+    max_groups: int = 12,
+    names: dict | None = None,
+    seed=0,
+    size: float = 0.75,
+    title: str | None = None,
+):
+    """A gallery: one row per group (largest first), up to ``n_per_group`` of its images.
+
+    Parameters
+    ----------
+    images : array (n_images, H, W[, 3]).
+    groups : Series indexed by integer rows of ``images`` (e.g. LabelMe's task numbers) ->
+        group, or an array of groups aligned with ``images`` by position.
+    n_per_group : images shown per row, drawn at random (``seed``) when a group is larger.
+    max_groups : rows shown at most.
+    names : optional group -> row label; the row label also gives the group size.
+    """
+    images = np.asarray(images)
+    if isinstance(groups, pd.Series):
+        rows_of = np.asarray(groups.index, dtype=np.int64)
+        values = groups.to_numpy()
+    else:
+        values = np.asarray(groups)
+        rows_of = np.arange(len(values))
+    order = pd.Series(values).value_counts(sort=True)
+    shown = order.index[:max_groups]
+    rng = np.random.default_rng(seed)
+    fig, axes = plt.subplots(
+        len(shown), n_per_group, figsize=(size * n_per_group + 1.2, size * len(shown) + 0.3), squeeze=False
+    )
+    for r, g in enumerate(shown):
+        members = rows_of[values == g]
+        if len(members) > n_per_group:
+            members = np.sort(rng.choice(members, n_per_group, replace=False))
+        for c, ax in enumerate(axes[r]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for side in ax.spines.values():
+                side.set_visible(False)
+            if c < len(members):
+                ax.imshow(images[members[c]], cmap="gray" if images.ndim == 3 else None)
+        label = names.get(g, g) if names else g
+        axes[r, 0].set_ylabel(f"{label}\n({int(order[g])})", rotation=0, ha="right", va="center", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.subplots_adjust(wspace=0.03, hspace=0.06, left=0.12)
+    return fig
+
+
+def plot_embedding(
+    embedding: pd.DataFrame | np.ndarray,
+    colour: pd.Series | np.ndarray,
+    *,
+    ax=None,
+    names: dict | Sequence | None = None,
+    title: str | None = None,
+):
+    """Scatter plot of an embedding projected on its two principal axes, coloured by class.
+
+    Parameters
+    ----------
+    embedding : (n_items, D) array or DataFrame (rows aligned with ``colour``).
+    colour : the class (or cluster) of each row.
+    names : optional class -> legend label (mapping or a sequence indexed by class code).
+    """
+    x = np.asarray(embedding, dtype=float)
+    x = x - x.mean(axis=0)
+    if x.shape[1] > 2:
+        _, _, vt = np.linalg.svd(x, full_matrices=False)
+        x = x @ vt[:2].T
+    colour = np.asarray(colour)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.2, 4.2))
+    cmap = plt.get_cmap("tab10")
+    for i, c in enumerate(pd.unique(np.sort(colour))):
+        sel = colour == c
+        label = names[c] if names is not None else c
+        ax.scatter(x[sel, 0], x[sel, 1], s=7, alpha=0.6, color=cmap(i % 10), label=str(label))
+    ax.set(xlabel="principal axis 1", ylabel="principal axis 2")
+    ax.legend(fontsize=7, markerscale=2, bbox_to_anchor=(1.01, 1), loc="upper left")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_free_energy(histories: dict[str, Sequence[float]], *, ax=None):
+    """Free energy per iteration of one or more variational fits (one line each)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.2))
+    for name, values in histories.items():
+        ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=name)
+    ax.set(xlabel="iteration", ylabel="free energy (lower bound on log evidence)")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_partition_answers(images: np.ndarray, answers: pd.DataFrame, *, labels=None, size: float = 0.8):
+    """Answers to one clustering HIT, one row per answer: the images ordered by group, each
+    framed in its group's colour.
+
+    Parameters
+    ----------
+    images : array (n_images, H, W[, 3]) indexed by the integer ``item`` of ``answers``.
+    answers : rows of partition answers (``worker``, ``item``, ``group``), e.g. the answers of
+        several workers to one HIT.
+    labels : optional worker -> row label (e.g. the worker's kind).
+    """
+    images = np.asarray(images)
+    workers = list(pd.unique(answers["worker"]))
+    width = int(answers.groupby("worker").size().max())
+    fig, axes = plt.subplots(len(workers), width, figsize=(size * width + 1.4, size * len(workers) + 0.2),
+                             squeeze=False)
+    cmap = plt.get_cmap("tab10")
+    for r, worker in enumerate(workers):
+        rows = answers[answers["worker"] == worker].sort_values("group", kind="stable")
+        groups = pd.factorize(rows["group"])[0]
+        for c, ax in enumerate(axes[r]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c >= len(rows):
+                ax.axis("off")
+                continue
+            ax.imshow(images[int(rows["item"].iloc[c])])
+            for side in ax.spines.values():
+                side.set_color(cmap(groups[c] % 10))
+                side.set_linewidth(3)
+        name = labels.get(worker, worker) if labels is not None else worker
+        axes[r, 0].set_ylabel(f"{name}\n{groups.max() + 1} groups", rotation=0, ha="right", va="center",
+                              fontsize=8)
+    fig.subplots_adjust(wspace=0.08, hspace=0.12, left=0.12)
+    return fig

@@ -19,6 +19,8 @@ import pandas as pd
 
 from .answers import CrowdAnswers, encode_answers
 
+from .simulate_segmentation import SimulatedSegmentations, simulate_segmentations
+
 __all__ = [
     "SimulatedCrowd",
     "independent_confusion",
@@ -26,6 +28,8 @@ __all__ = [
     "student_teacher",
     "discrete_difficulty",
     "bayes_oracle",
+    "simulate_segmentations",
+    "SimulatedSegmentations",
 ]
 
 _DENSE_LIMIT = 4_000_000  # random keys drawn at once when choosing workers (32 MB of float64)

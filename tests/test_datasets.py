@@ -272,11 +272,6 @@ def test_sagemaker_birds(use_mirror: Path) -> None:
     assert ds.extras["manifest"].shape == (302, 3)
 
 
-def test_bubil_is_registered_but_not_loadable(use_mirror: Path) -> None:
-    with pytest.raises(NotImplementedError, match="segmentation"):
-        cd.load_dataset("bubil")
-
-
 def test_images_only_where_there_are_images(use_mirror: Path) -> None:
     with pytest.raises(ValueError, match="trec has no images"):
         cd.load_dataset("trec", images=True)

@@ -6,6 +6,7 @@ from .glad import GLAD
 from .mace import MACE
 from .modified_dawid_skene import ModifiedDawidSkene
 from .voting import IWMV, MajorityVote, NaiveSoft, Wawa, ZeroBasedSkill
+from .segmentation import STAPLE, SegmentationEM, SegmentationMajorityVote, SegmentationRASA
 
 __all__ = [
     "ClassificationAggregator",
@@ -21,4 +22,12 @@ __all__ = [
     "GLAD",
     "MACE",
     "ModifiedDawidSkene",
+    "SegmentationMajorityVote",
+    "SegmentationEM",
+    "SegmentationRASA",
+    "STAPLE",
 ]
+
+from .clustering import CoAssociationClustering, CrowdClustering  # noqa: E402
+
+__all__ += ["CrowdClustering", "CoAssociationClustering"]

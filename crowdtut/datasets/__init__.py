@@ -47,7 +47,8 @@ cifar10n            UCSC-REAL/cifar-10-100n CIFAR-10N, 3 labels per training ima
 peerannot-toy       peerannot datasets/toy-data
 krippendorff        peerannot datasets/krippendorff-data (no truth)
 sagemaker-birds     aws/amazon-sagemaker-examples annotation-consolidation demo
-bubil               BU-BIL segmentations (registry only, no loader yet)
+bubil               BU-BIL segmentations, 6 subsets (mirror's aligned arrays; subset=1..6)
+mscoco_small        crowd-kit's MS COCO segmentations (Hugging Face hub; not in the mirror)
 =================== ==========================================================================
 """
 
@@ -60,7 +61,7 @@ import pandas as pd
 
 from ._dataset import CrowdDataset
 from ._fetch import default_cache_dir, fetch_file, sha256_file
-from ._loaders import HAS_IMAGES, LOADERS
+from ._loaders import HAS_IMAGES, HAS_SUBSETS, LOADERS, SELF_FETCHING
 from ._registry import REGISTRY, DatasetInfo, RemoteFile, resolve_name
 
 __all__ = [
@@ -94,6 +95,7 @@ def load_dataset(
     data_home: str | os.PathLike | None = None,
     download: bool = True,
     images: bool = False,
+    subset=None,
 ) -> CrowdDataset:
     """Load a real crowdsourcing dataset.
 
@@ -108,7 +110,10 @@ def load_dataset(
         Download missing files into the cache. With False a missing file is a FileNotFoundError.
     images : bool, default False
         Also load the images (labelme: 64x64 RGB; cifar10h: 32x32 RGB; peerannot-toy: file
-        paths) into ``extras``. They are large, so off by default.
+        paths; bubil: the microscopy crops) into ``extras``. They are large, so off by default.
+    subset : int, str or list, optional
+        Part of a dataset that has parts: BU-BIL's subsets 1..6 (``subset=4``, ``"bubil-4"`` or
+        ``[4, 5]``); all of them by default.
 
     Returns
     -------
@@ -122,14 +127,13 @@ def load_dataset(
         A file is missing, has the wrong checksum, or cannot be downloaded (see
         :func:`fetch_file`); ``images=True`` for a dataset without images.
     NotImplementedError
-        The dataset is registered but has no loader yet (bubil).
+        The dataset is registered but has no loader yet.
     """
     info = dataset_info(name)
     if not info.loader:
         raise NotImplementedError(
             f"{info.name} is registered (files and checksums in dataset_info({info.name!r}).files,"
-            " readable with fetch_file) but has no loader yet: it is segmentation data, whose "
-            "loader belongs to the segmentation issue."
+            " readable with fetch_file) but has no loader yet."
         )
     if images and info.loader not in HAS_IMAGES:
         with_images = [n for n, i in REGISTRY.items() if i.loader in HAS_IMAGES]
@@ -138,7 +142,14 @@ def load_dataset(
     def get(role: str) -> Path:
         return fetch_file(info.files[role], data_home=data_home, download=download)
 
-    return LOADERS[info.loader](info, get, images)
+    options: dict = {}
+    if subset is not None:
+        if info.loader not in HAS_SUBSETS:
+            raise ValueError(f"{info.name} has no subsets; subset= works for {list(HAS_SUBSETS)}")
+        options["subset"] = subset
+    if info.loader in SELF_FETCHING:  # files published with an MD5, not in the registry
+        options.update(data_home=data_home, download=download)
+    return LOADERS[info.loader](info, get, images, **options)
 
 
 def list_datasets() -> pd.DataFrame:

@@ -321,3 +321,13 @@ def _sagemaker_birds(info: DatasetInfo, get: GetFile, images: bool) -> CrowdData
         ),
     }
     return _dataset(info, answers, truth, classes, extras)
+
+
+# --- segmentation datasets (issue 5): their loaders live in their own modules ------------------
+from ._bubil import load_bubil  # noqa: E402
+from ._mscoco import load_mscoco_small  # noqa: E402
+
+LOADERS.update(bubil=load_bubil, mscoco_small=load_mscoco_small)
+HAS_IMAGES += ("bubil",)
+HAS_SUBSETS = ("bubil",)  # loaders that take subset=
+SELF_FETCHING = ("mscoco_small",)  # loaders given data_home= and download= (files without sha256)

@@ -978,10 +978,12 @@ _register(
         kind="segmentation",
         summary="BU-BIL microscopy cell segmentations: 7 crowd masks and an expert gold per image.",
         notes=(
-            "Registry entry only: the segmentation loader is not written yet. The files are "
-            "derived (crowd masks aligned with the gold masks by cross-correlation; no offsets "
-            "are published) and only a mirror provides them. 7 masks per image come from 7 "
-            "annotation slots, not persistent workers."
+            "Answers have a segmentation column (bool masks) instead of label; truth holds the "
+            "gold masks. The files are derived (crowd masks aligned with the gold masks by FFT "
+            "cross-correlation of their majority vote; no offsets are published) and only a "
+            "mirror provides them; the loader reads these prepared arrays and does not align "
+            "anything itself. Workers are the 7 annotation slots 1..7, not persistent workers. "
+            "subset=1..6 loads one subset; extras: subset, subsets, offset, images (images=True)."
         ),
         files={
             f"dataset{d}": _derived(
@@ -1006,7 +1008,41 @@ _register(
         n_classes=2,
         n_truth=305,
         aliases=("bu-bil", "bu_bil"),
-        loader="",
+        loader="bubil",
+    )
+)
+
+# --- crowd-kit's mscoco_small (downloaded from the Hugging Face hub; MD5, not sha256) ---------
+
+_register(
+    DatasetInfo(
+        name="mscoco_small",
+        kind="segmentation",
+        summary="crowd-kit's mscoco_small: 100 MS COCO images, 9 Toloka masks each, true masks.",
+        notes=(
+            "Not in the offline mirror. Its loader (crowdtut.datasets._mscoco) reads crowd-kit's "
+            "pinned archive huggingface.co/datasets/toloka/crowdkit-datasets (mscoco_small.zip at "
+            "commit 0e0cac7, checked against the MD5 of mscoco_small.md5 at commit bb48658) from "
+            "the mirror or the cache, downloading it when online; offline it fails with a "
+            "message that says where to put the file. No registry files: they have no sha256."
+        ),
+        files={},
+        licence=(
+            "'cc' on its Hugging Face page; crowd-kit describes the images as MS COCO's, under "
+            "CC BY 4.0"
+        ),
+        citation=(
+            "D. Ustalov, N. Pavlichenko, B. Tseitlin. Learning from crowds with Crowd-Kit. "
+            "Journal of Open Source Software, 2024. MS COCO: T.-Y. Lin et al., Microsoft COCO: "
+            "common objects in context. ECCV 2014."
+        ),
+        url="https://huggingface.co/datasets/toloka/crowdkit-datasets",
+        n_tasks=100,
+        n_workers=96,
+        n_answers=900,
+        n_classes=2,
+        n_truth=100,
+        loader="mscoco_small",
     )
 )
 
