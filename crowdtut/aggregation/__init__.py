@@ -27,7 +27,3 @@ __all__ = [
     "SegmentationRASA",
     "STAPLE",
 ]
-
-from .clustering import CoAssociationClustering, CrowdClustering  # noqa: E402
-
-__all__ += ["CrowdClustering", "CoAssociationClustering"]
