@@ -440,7 +440,9 @@ def plot_free_energy(histories: dict[str, Sequence[float]], *, ax=None):
     return ax
 
 
-def plot_partition_answers(images: np.ndarray, answers: pd.DataFrame, *, labels=None, size: float = 0.8):
+def plot_partition_answers(
+    images: np.ndarray, answers: pd.DataFrame, *, labels=None, size: float = 0.8
+):
     """Answers to one clustering HIT, one row per answer: the images ordered by group, each
     framed in its group's colour.
 

@@ -19,6 +19,18 @@ import pandas as pd
 
 from .answers import CrowdAnswers, encode_answers
 
+from .simulate_clustering import (
+    WORKER_KINDS,
+    IntruderHits,
+    SimulatedPartitions,
+    VisualStructure,
+    hit_arithmetic,
+    make_hits,
+    make_intruder_hits,
+    simulate_intruder_answers,
+    simulate_partitions,
+    visual_structure,
+)
 from .simulate_segmentation import SimulatedSegmentations, simulate_segmentations
 
 __all__ = [
@@ -30,6 +42,16 @@ __all__ = [
     "bayes_oracle",
     "simulate_segmentations",
     "SimulatedSegmentations",
+    "hit_arithmetic",
+    "make_hits",
+    "VisualStructure",
+    "visual_structure",
+    "SimulatedPartitions",
+    "simulate_partitions",
+    "IntruderHits",
+    "make_intruder_hits",
+    "simulate_intruder_answers",
+    "WORKER_KINDS",
 ]
 
 _DENSE_LIMIT = 4_000_000  # random keys drawn at once when choosing workers (32 MB of float64)

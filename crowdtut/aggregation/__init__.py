@@ -1,6 +1,7 @@
 """Aggregators: from many noisy answers per task to one label (or a distribution) per task."""
 
 from ._base import ClassificationAggregator, NotFittedError
+from .clustering import CoAssociationClustering, CrowdClustering
 from .dawid_skene import ClusteredDawidSkene, DawidSkene, OneCoinDawidSkene
 from .glad import GLAD
 from .mace import MACE
@@ -26,4 +27,6 @@ __all__ = [
     "SegmentationEM",
     "SegmentationRASA",
     "STAPLE",
+    "CrowdClustering",
+    "CoAssociationClustering",
 ]

@@ -10,7 +10,6 @@ import pandas as pd
 from ..answers import CrowdAnswers, DuplicatePolicy, encode_answers
 from ._base import ClassificationAggregator, check_non_negative, check_positive_int
 from ._em import converged, normalize_log, safe_log
-from ._kmeans import kmeans  # noqa: F401  (re-exported for the clustering module)
 from .voting import vote_shares
 
 __all__ = ["DawidSkene", "OneCoinDawidSkene", "ClusteredDawidSkene"]
