@@ -1,0 +1,378 @@
+"""Strategy names in peerannot's bracket syntax (``DSWC[L=5]``, ``CoNAL[scale=1e-4]``).
+
+A *strategy string* is a name, optionally followed by one pair of brackets holding
+``key=value`` pairs separated by commas. Names and keys are matched without regard to case,
+``-`` or ``_``; values are read as the parameter's declared type. Anything else (an unknown name,
+an unknown key, a value of the wrong type, unbalanced brackets) is a :class:`StrategyError` whose
+message lists what is valid.
+
+This module imports only the standard library, so that ``crowdtut --help`` stays fast; the
+classes behind the names are imported when a command runs (:meth:`Strategy.load`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "StrategyError",
+    "Param",
+    "Strategy",
+    "parse_strategy",
+    "AGGREGATORS",
+    "DEEP_STRATEGIES",
+    "IDENTIFICATION_METHODS",
+    "describe",
+]
+
+
+class StrategyError(ValueError):
+    """A strategy string that names nothing valid or passes bad parameters."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One bracket parameter: ``name`` as typed in brackets, ``kwarg`` for the constructor."""
+
+    name: str
+    kwarg: str
+    kind: type
+    default: Any
+    help: str
+    choices: tuple = ()
+
+    def convert(self, raw: str, strategy: str) -> Any:
+        text = raw.strip()
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+            text = text[1:-1]
+        where = f"{strategy} parameter {self.name}"
+        if self.kind is bool:
+            lowered = text.lower()
+            if lowered in ("true", "1", "yes"):
+                value: Any = True
+            elif lowered in ("false", "0", "no"):
+                value = False
+            else:
+                raise StrategyError(f"{where}={raw!r} must be true or false")
+        elif self.kind is int:
+            try:
+                number = float(text)
+            except ValueError:
+                raise StrategyError(f"{where}={raw!r} must be an integer") from None
+            if not number.is_integer():
+                raise StrategyError(f"{where}={raw!r} must be an integer")
+            value = int(number)
+        elif self.kind is float:
+            try:
+                value = float(text)
+            except ValueError:
+                raise StrategyError(f"{where}={raw!r} must be a number") from None
+        else:
+            value = text
+        if self.choices:
+            matched = [c for c in self.choices if str(c).lower() == str(value).lower()]
+            if not matched:
+                raise StrategyError(
+                    f"{where}={raw!r} must be one of {', '.join(map(str, self.choices))}"
+                )
+            value = matched[0]
+        return value
+
+    def describe(self) -> str:
+        kind = "|".join(map(str, self.choices)) if self.choices else self.kind.__name__
+        return f"{self.name}={self.default!r} ({kind}): {self.help}"
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A named method: where its class lives, its bracket parameters, its other names."""
+
+    name: str
+    target: str  # "module:attribute", imported lazily
+    summary: str
+    params: tuple[Param, ...] = ()
+    aliases: tuple[str, ...] = ()
+    fixed: tuple[tuple[str, Any], ...] = ()  # constructor arguments that are always passed
+    hard: bool = False  # produces hard labels only (majority vote)
+
+    def load(self):
+        module, _, attr = self.target.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def build(self, options: dict[str, Any]):
+        """An instance of the class with the fixed arguments, then the given options."""
+        return self.load()(**{**dict(self.fixed), **options})
+
+    def signature(self) -> str:
+        if not self.params:
+            return self.name
+        return f"{self.name}[{', '.join(f'{p.name}={p.default}' for p in self.params)}]"
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[-_\s]", "", text).lower()
+
+
+def _split_options(body: str) -> list[str]:
+    """Split on commas that are outside quotes."""
+    parts, current, quote = [], [], None
+    for char in body:
+        if quote:
+            current.append(char)
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+            current.append(char)
+        elif char == ",":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    if quote:
+        raise StrategyError(f"unclosed quote {quote} in [{body}]")
+    parts.append("".join(current))
+    return parts
+
+
+def parse_strategy(
+    text: str, registry: dict[str, Strategy], what: str = "strategy"
+) -> tuple[Strategy, dict[str, Any], str]:
+    """Read ``NAME`` or ``NAME[key=value, ...]``.
+
+    Returns
+    -------
+    strategy : the registry entry.
+    options : constructor keyword arguments from the brackets (only those given).
+    slug : the name used in output files: the canonical name in lower case followed by the
+        brackets as typed, lower case and without spaces (peerannot's ``dswc[l=5]``).
+
+    Raises
+    ------
+    StrategyError
+        Unknown name or parameter, bad value, or malformed brackets; the message lists the valid
+        names or parameters.
+    """
+    raw = text.strip()
+    match = re.fullmatch(r"([^\[\]]*?)\s*(?:\[(.*)\])?", raw, flags=re.S)
+    if not raw or match is None:
+        if raw.count("[") != raw.count("]"):
+            raise StrategyError(f"cannot read {what} {text!r}: unbalanced brackets")
+        raise StrategyError(
+            f"cannot read {what} {text!r}: expected NAME or NAME[key=value, ...] with one pair "
+            "of brackets at the end"
+        )
+    name, body = match.group(1), match.group(2)
+    if body is not None and ("[" in body or "]" in body):
+        raise StrategyError(f"cannot read {what} {text!r}: only one pair of brackets is allowed")
+    if not name.strip():
+        raise StrategyError(f"cannot read {what} {text!r}: the name is missing before '['")
+    lookup = {}
+    for strategy in registry.values():
+        for alias in (strategy.name, *strategy.aliases):
+            lookup[_key(alias)] = strategy
+    strategy = lookup.get(_key(name))
+    if strategy is None:
+        raise StrategyError(f"unknown {what} {name.strip()!r}; valid: {_names(registry)}")
+    options: dict[str, Any] = {}
+    if body is not None and body.strip():
+        by_key = {_key(p.name): p for p in strategy.params}
+        by_key.update({_key(p.kwarg): p for p in strategy.params})
+        for item in _split_options(body):
+            if not item.strip():
+                raise StrategyError(f"empty parameter in {text!r} (a stray comma?)")
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip() or not value.strip():
+                raise StrategyError(
+                    f"cannot read {item.strip()!r} in {text!r}: parameters are key=value"
+                )
+            param = by_key.get(_key(key))
+            if param is None:
+                valid = (
+                    ", ".join(p.describe() for p in strategy.params)
+                    if strategy.params
+                    else "none (it takes no parameters)"
+                )
+                raise StrategyError(
+                    f"unknown parameter {key.strip()!r} for {strategy.name}; valid parameters: "
+                    f"{valid}"
+                )
+            if param.kwarg in options:
+                raise StrategyError(f"parameter {param.name} given twice in {text!r}")
+            options[param.kwarg] = param.convert(value, strategy.name)
+    slug = strategy.name.lower()
+    if body is not None and body.strip():
+        slug += "[" + "".join(body.split()).lower() + "]"
+    return strategy, options, slug
+
+
+def _names(registry: dict[str, Strategy]) -> str:
+    return ", ".join(
+        s.name + (f" ({'/'.join(s.aliases)})" if s.aliases else "") for s in registry.values()
+    )
+
+
+def describe(registry: dict[str, Strategy], width: int = 92) -> str:
+    """A help paragraph: one entry per strategy with its parameters and defaults."""
+    import textwrap
+
+    lines = []
+    for s in registry.values():
+        alias = f" (also {', '.join(s.aliases)})" if s.aliases else ""
+        lines += textwrap.wrap(f"{s.name}{alias}: {s.summary}", width, initial_indent="  ",
+                               subsequent_indent="    ")
+        for p in s.params:
+            lines += textwrap.wrap(p.describe(), width, initial_indent="      ",
+                                   subsequent_indent="        ")
+    return "\n".join(lines)
+
+
+def _registry(*strategies: Strategy) -> dict[str, Strategy]:
+    return {s.name: s for s in strategies}
+
+
+_AGG = "crowdtut.aggregation"
+_N_ITER = Param("n_iter", "n_iter", int, 100, "maximum number of iterations (peerannot: maxiter)")
+_TOL = Param("tol", "tol", float, 1e-5, "stop when the log-likelihood's relative change is below")
+
+AGGREGATORS = _registry(
+    Strategy(
+        "MV", f"{_AGG}:MajorityVote", "majority vote (hard labels)", hard=True,
+        params=(
+            Param("tie_break", "tie_break", str, "first", "ties to the first class or at random",
+                  choices=("first", "random")),
+            Param("seed", "random_state", int, None, "seed of the random tie-break"),
+        ),
+        aliases=("majority-vote", "majorityvote"),
+    ),
+    Strategy("NaiveSoft", f"{_AGG}:NaiveSoft", "vote shares per task", aliases=("NS",)),
+    Strategy("Wawa", f"{_AGG}:Wawa", "vote weighted by agreement with the majority"),
+    Strategy(
+        "ZBS", f"{_AGG}:ZeroBasedSkill", "zero-based skill (weighted vote, learned skills)",
+        params=(
+            Param("n_iter", "n_iter", int, 100, "maximum number of passes"),
+            Param("lr", "lr_init", float, 1.0, "initial learning rate"),
+        ),
+        aliases=("ZeroBasedSkill",),
+    ),
+    Strategy(
+        "IWMV", f"{_AGG}:IWMV", "iterative weighted majority vote (Li and Yu, 2014)",
+        params=(Param("n_iter", "n_iter", int, 50, "maximum number of updates"),),
+    ),
+    Strategy(
+        "DS", f"{_AGG}:DawidSkene", "Dawid and Skene (1979), one confusion matrix per worker",
+        params=(
+            _N_ITER, _TOL,
+            Param("pseudo_count", "pseudo_count", float, 0.0, "Dirichlet smoothing of the counts"),
+        ),
+        aliases=("DawidSkene", "Dawid-Skene"),
+    ),
+    Strategy(
+        "OneCoinDS", f"{_AGG}:OneCoinDawidSkene", "one-coin Dawid-Skene (ZenCrowd)",
+        params=(
+            _N_ITER, _TOL,
+            Param("prior", "prior", str, "uniform", "class prior held uniform or learned",
+                  choices=("uniform", "learned")),
+            Param("min_skill", "min_skill", float, 0.0, "lower bound on the skills"),
+        ),
+        aliases=("OneCoin", "ZC", "ZenCrowd"),
+    ),
+    Strategy(
+        "DSWC", f"{_AGG}:ClusteredDawidSkene",
+        "Dawid-Skene with L clusters of workers sharing a confusion matrix (Imamura et al., 2018)",
+        params=(
+            Param("L", "n_clusters", int, 5, "number of clusters"),
+            _N_ITER, _TOL,
+            Param("seed", "random_state", int, 0, "seed of the k-means initialisation"),
+        ),
+        aliases=("ClusteredDS", "ClusteredDawidSkene"),
+    ),
+    Strategy(
+        "GLAD", f"{_AGG}:GLAD", "worker abilities and task difficulties (Whitehill et al., 2009)",
+        params=(
+            _N_ITER, _TOL,
+            Param("learn_priors", "learn_priors", bool, False, "re-estimate the class priors"),
+        ),
+    ),
+    Strategy(
+        "MACE", f"{_AGG}:MACE", "competence and spamming strategies (Hovy et al., 2013)",
+        params=(
+            Param("n_iter", "n_iter", int, 50, "iterations per restart"),
+            Param("n_restarts", "n_restarts", int, 10, "random restarts"),
+            Param("method", "method", str, "vb", "variational Bayes or EM", choices=("vb", "em")),
+            Param("seed", "random_state", int, 0, "seed of the restarts"),
+        ),
+        fixed=(("random_state", 0),),
+    ),
+)
+
+_DEEP = "crowdtut.deep"
+DEEP_STRATEGIES = _registry(
+    Strategy(
+        "CrowdLayer", f"{_DEEP}:CrowdLayerClassifier",
+        "classifier + one crowd layer per worker (Rodrigues and Pereira, 2018)",
+        params=(
+            Param("conn_type", "conn_type", str, "MW", "connection type",
+                  choices=("MW", "VW", "VB", "VW+B")),
+            Param("trace_weight", "trace_weight", float, 0.0, "trace penalty on the matrices"),
+        ),
+    ),
+    Strategy(
+        "CoNAL", f"{_DEEP}:CoNALClassifier",
+        "common and individual noise adaptation layers (Chu et al., 2021)",
+        params=(
+            Param("scale", "scale", float, 0.0,
+                  "weight of the regulariser between common and individual matrices"),
+        ),
+    ),
+    Strategy(
+        "DeepEM", f"{_DEEP}:CrowdsEM",
+        "Dawid-Skene whose class prior is the network (deep EM, Rodrigues et al.)",
+        params=(
+            Param("n_rounds", "n_rounds", int, 5, "EM rounds (each trains epochs/n_rounds)"),
+            Param("pseudo_count", "pseudo_count", float, 1.0, "smoothing of the confusion counts"),
+        ),
+        aliases=("CrowdsEM", "DLEM"),
+    ),
+)
+
+_ID = "crowdtut.identification"
+IDENTIFICATION_METHODS = _registry(
+    Strategy("entropy", f"{_ID}:vote_entropy", "task: entropy of the vote distribution"),
+    Strategy(
+        "GLAD", f"{_ID}:glad_difficulty", "task: GLAD difficulty 1/beta (larger is harder)",
+        aliases=("difficulty",),
+    ),
+    Strategy(
+        "AUM", f"{_ID}:aum",
+        "task: area under the margin of a classifier trained on the features and an aggregate "
+        "(Pleiss et al., 2020; --aggregator, default MV)",
+    ),
+    Strategy(
+        "WAUM", f"{_ID}:waum",
+        "task: AUM of every answer weighted by DS trust scores (Lefort et al., 2024); flags the "
+        "--alpha quantile",
+        aliases=("WAUMstacked",),
+    ),
+    Strategy(
+        "spam-score", f"{_ID}:spam_score",
+        "worker: distance of the confusion matrix to rank one (Raykar and Yu, 2011; 0 = spammer)",
+        aliases=("spamscore", "spam"),
+    ),
+    Strategy(
+        "trace", f"{_ID}:confusion_trace", "worker: trace of the confusion matrix (K = perfect)",
+        aliases=("traceconfusion", "trace-confusion"),
+    ),
+    Strategy(
+        "agreement", f"{_ID}:worker_agreement",
+        "worker: share of answers equal to the aggregated label (--aggregator, default MV)",
+    ),
+    Strategy(
+        "krippendorff", "crowdtut.metrics:krippendorff_alpha",
+        "whole dataset: Krippendorff's alpha (nominal)",
+        aliases=("krippendorffalpha", "krippendorff-alpha", "alpha"),
+    ),
+)

@@ -1,0 +1,117 @@
+"""Options and data shared by ``train`` and ``aggregate-deep`` (the commands that use torch)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from pathlib import Path
+
+from ._common import CLIError, load_split
+
+
+def add_training_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--input", choices=("features", "images"), default="features",
+        help="what the classifier reads: FOLDER/features/<split>.npy, or FOLDER/images/<split>.npy "
+        "flattened and scaled to [0, 1]",
+    )
+    p.add_argument("--epochs", type=int, default=50, help="training epochs")
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
+    p.add_argument("--batch-size", type=int, default=64, help="mini-batch size")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="Adam weight decay")
+    p.add_argument("--hidden", type=int, default=128, help="hidden units of the MLP classifier")
+    p.add_argument("--dropout", type=float, default=0.5, help="dropout of the MLP classifier")
+    p.add_argument(
+        "--patience", type=int, default=None,
+        help="stop when the validation loss has not improved for this many epochs and keep the "
+        "best weights (needs the valid split)",
+    )
+    add_threads(p)
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch order")
+    p.add_argument(
+        "--output-name", "-o", default=None,
+        help="name of the results file results/<name>.json (default: the labels file's name, or "
+        "<dataset>_<strategy>)",
+    )
+
+
+def add_threads(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--threads", type=int, default=1,
+        help="torch CPU threads; one is fastest for these small networks and does not stall when "
+        "other processes share the CPU (0: torch's default)",
+    )
+
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """Run with ``n`` torch threads (``0``: leave torch's setting) and restore the setting."""
+    import torch
+
+    before = torch.get_num_threads()
+    if n > 0:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def estimator_params(args: argparse.Namespace) -> dict:
+    return dict(
+        hidden=args.hidden, dropout=args.dropout, epochs=args.epochs, batch_size=args.batch_size,
+        lr=args.lr, weight_decay=args.weight_decay, patience=args.patience, seed=args.seed,
+    )
+
+
+def _truth(path: Path, n: int):
+    import numpy as np
+
+    try:
+        y = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise CLIError(f"{path} is not a readable .npy array: {e}") from None
+    if y.shape != (n,) or y.dtype.kind not in "iu":
+        raise CLIError(f"{path} must hold {n} integer labels; got shape {y.shape}, {y.dtype}")
+    return y.astype("int64")
+
+
+def splits(folder_path: Path, source: str, n_train: int, *, need_test: bool):
+    """Training inputs, and (X, y) of the valid and test splits when present (else None)."""
+    x_train = load_split(folder_path, "train", source, n_rows=n_train)
+    out = {"train": x_train}
+    for split in ("valid", "test"):
+        truth = folder_path / f"ground_truth_{split}.npy"
+        if (folder_path / source / f"{split}.npy").is_file() and truth.is_file():
+            x = load_split(folder_path, split, source)
+            if x.shape[1:] != x_train.shape[1:]:
+                raise CLIError(
+                    f"{source}/{split}.npy rows have shape {x.shape[1:]}, the train rows "
+                    f"{x_train.shape[1:]}"
+                )
+            out[split] = (x, _truth(truth, len(x)))
+        else:
+            out[split] = None
+    if need_test and out["test"] is None:
+        raise CLIError(
+            f"no test split: {source}/test.npy and ground_truth_test.npy are needed in "
+            f"{folder_path} to report test accuracy"
+        )
+    return out
+
+
+def test_scores(estimator, test, n_classes: int) -> dict:
+    """Test accuracy and ECE of a trained estimator (empty without a test split)."""
+    if test is None:
+        return {}
+    from ..metrics import accuracy, expected_calibration_error
+
+    x, y = test
+    if y.max() >= n_classes:
+        raise CLIError(f"ground_truth_test.npy has label {y.max()} >= n_classes={n_classes}")
+    proba = estimator.predict_proba(x)
+    return {
+        "test_accuracy": accuracy(proba, y),
+        "test_ece": expected_calibration_error(proba, y),
+        "n_test": int(len(y)),
+    }
