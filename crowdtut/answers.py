@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Hashable, Iterable, Literal
+from typing import TYPE_CHECKING, Hashable, Iterable, Literal
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["CrowdAnswers", "encode_answers", "DuplicatePolicy"]
 
@@ -73,6 +75,8 @@ class CrowdAnswers:
         Entry ``[i, j * K + l]`` is 1 when worker ``j`` answered ``l`` on task ``i``. The E-step of
         confusion-matrix models is one product with it and the M-step one product with its transpose.
         """
+        import scipy.sparse as sp  # here, so that voting alone never loads scipy
+
         cols = self.worker * self.n_classes + self.label
         data = np.ones(self.n_answers, dtype=np.float64)
         shape = (self.n_tasks, self.n_workers * self.n_classes)
