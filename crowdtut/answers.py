@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["CrowdAnswers", "encode_answers", "DuplicatePolicy"]
 
 DuplicatePolicy = Literal["raise", "keep", "first"]
+_SPARSE_FROM = 20_000  # answers from which a sparse product beats one bincount per column
 _COLUMNS = ("task", "worker", "label")
 
 
@@ -86,6 +87,33 @@ class CrowdAnswers:
     def worker_label_task(self) -> sp.csr_matrix:
         """Transpose of :attr:`task_worker_label`, stored row-major for fast M-steps."""
         return self.task_worker_label.T.tocsr()
+
+    def sum_over_answers(self, by_worker_label: np.ndarray) -> np.ndarray:
+        """Per task, the sum over its answers of ``by_worker_label[worker * K + label]``.
+
+        ``by_worker_label`` has shape (n_workers * n_classes, m); the result (n_tasks, m). This is
+        the E-step of confusion-matrix models (:attr:`task_worker_label` times the matrix). Small
+        answer sets use ``np.bincount`` and never load scipy; large ones one sparse product.
+        """
+        if self.n_answers >= _SPARSE_FROM:
+            return self.task_worker_label @ by_worker_label
+        rows = by_worker_label[self.worker * self.n_classes + self.label]
+        return np.stack(
+            [np.bincount(self.task, weights=col, minlength=self.n_tasks) for col in rows.T], axis=1
+        )
+
+    def sum_per_worker_label(self, by_task: np.ndarray) -> np.ndarray:
+        """Per (worker, answered label) pair, the sum of ``by_task[task]`` over its answers.
+
+        ``by_task`` has shape (n_tasks, m); the result (n_workers * n_classes, m): the M-step of
+        confusion-matrix models (the transpose of :meth:`sum_over_answers`).
+        """
+        if self.n_answers >= _SPARSE_FROM:
+            return self.worker_label_task @ by_task
+        rows = by_task[self.task]
+        keys = self.worker * self.n_classes + self.label
+        size = self.n_workers * self.n_classes
+        return np.stack([np.bincount(keys, weights=col, minlength=size) for col in rows.T], axis=1)
 
     @cached_property
     def answers_per_task(self) -> np.ndarray:

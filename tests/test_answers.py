@@ -69,3 +69,19 @@ def test_input_frame_is_not_modified(tiny_answers):
     before = tiny_answers.copy()
     encode_answers(tiny_answers.iloc[::-1])
     pd.testing.assert_frame_equal(tiny_answers, before)
+
+
+@pytest.mark.parametrize("sparse_from", [0, 10**9], ids=["sparse", "bincount"])
+def test_sums_over_answers_match_the_sparse_products(tiny_answers, monkeypatch, sparse_from):
+    import crowdtut.answers as answers_module
+
+    monkeypatch.setattr(answers_module, "_SPARSE_FROM", sparse_from)
+    data = encode_answers(tiny_answers, tasks=["t0", "t1", "t2", "t3"])
+    rng = np.random.default_rng(0)
+    by_pair = rng.random((data.n_workers * data.n_classes, 2))
+    by_task = rng.random((data.n_tasks, 2))
+    np.testing.assert_allclose(data.sum_over_answers(by_pair), data.task_worker_label @ by_pair)
+    np.testing.assert_allclose(data.sum_per_worker_label(by_task), data.worker_label_task @ by_task)
+    # hand check: t0 has (w0, 0), (w1, 0), (w2, 1) -> rows 0, 2 and 5 of by_pair (K = 2)
+    np.testing.assert_allclose(data.sum_over_answers(by_pair)[0], by_pair[[0, 2, 5]].sum(axis=0))
+    assert data.sum_over_answers(by_pair)[3].tolist() == [0, 0]  # t3 has no answer

@@ -20,7 +20,7 @@ _EPS = 1e-10  # floor on confusion counts, as in crowd-kit, so that no log is -i
 def confusion_from_posterior(data: CrowdAnswers, post: np.ndarray, pseudo_count: float) -> np.ndarray:
     """Per-worker confusion counts ``[worker, true, answered]`` expected under ``post``."""
     k = data.n_classes
-    counts = data.worker_label_task @ post  # (W * K_answered, K_true)
+    counts = data.sum_per_worker_label(post)  # (W * K_answered, K_true)
     counts = counts.reshape(data.n_workers, k, k).transpose(0, 2, 1)
     return np.maximum(counts + pseudo_count, _EPS)
 
@@ -32,7 +32,7 @@ def log_joint(data: CrowdAnswers, log_confusion: np.ndarray, log_prior: np.ndarr
     """
     k = data.n_classes
     by_answer = log_confusion.transpose(0, 2, 1).reshape(data.n_workers * k, k)
-    return data.task_worker_label @ by_answer + log_prior
+    return data.sum_over_answers(by_answer) + log_prior
 
 
 def _gold_codes(data: CrowdAnswers, gold) -> tuple[np.ndarray, np.ndarray]:
@@ -327,7 +327,7 @@ class ClusteredDawidSkene(ClassificationAggregator):
     def _expected_counts(self, data: CrowdAnswers, theta: np.ndarray) -> np.ndarray:
         """``C[j, a, k]``: expected number of times worker j answered a when the truth is k."""
         k = data.n_classes
-        return (data.worker_label_task @ theta).reshape(data.n_workers, k, k)
+        return data.sum_per_worker_label(theta).reshape(data.n_workers, k, k)
 
     def _initial_clusters(self, data: CrowdAnswers, theta: np.ndarray):
         counts = self._expected_counts(data, theta) + self._DELTA  # [worker, answered, true]

@@ -50,7 +50,7 @@ def expected_confusion_counts(data: CrowdAnswers, post: np.ndarray) -> np.ndarra
     answered ``l``: one sparse product over the answers.
     """
     k = data.n_classes
-    counts = data.worker_label_task @ post  # (W * K_answered, K_true)
+    counts = data.sum_per_worker_label(post)  # (W * K_answered, K_true)
     return counts.reshape(data.n_workers, k, k).transpose(0, 2, 1)
 
 
