@@ -307,6 +307,16 @@ AGGREGATORS = _registry(
         ),
         fixed=(("random_state", 0),),
     ),
+    Strategy(
+        "MDS", f"{_AGG}:ModifiedDawidSkene",
+        "SageMaker Ground Truth's modified Dawid-Skene (shrinkage toward the crowd)",
+        aliases=("ModifiedDS", "SageMaker"),
+        params=(
+            Param("n_iter", "n_iter", int, 20, "maximum EM rounds"),
+            Param("initial_accuracy", "initial_accuracy", float, 0.7, "assumed worker accuracy at start"),
+            Param("crowd_weight", "crowd_prior_weight", float, 0.5, "weight of the crowd's pseudo-counts"),
+        ),
+    ),
 )
 
 _DEEP = "crowdtut.deep"
