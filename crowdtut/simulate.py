@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._checks import check_int as _check_int, check_fraction as _check_fraction
 from .answers import CrowdAnswers, encode_answers
-
 from .simulate_clustering import (
     WORKER_KINDS,
     IntruderHits,
@@ -104,22 +104,6 @@ class SimulatedCrowd:
 
 
 # --- validation ------------------------------------------------------------------------------
-def _check_int(value, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer; got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be at least {low}; got {value}")
-    return int(value)
-
-
-def _check_fraction(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a number in [0, 1]; got {value!r}")
-    if not 0.0 <= float(value) <= 1.0:
-        raise ValueError(f"{name} must lie in [0, 1]; got {value}")
-    return float(value)
-
-
 def _check_sizes(n_tasks, n_workers, n_classes, feedback) -> tuple[int, int, int, int]:
     n_tasks = _check_int(n_tasks, "n_tasks", 1)
     n_workers = _check_int(n_workers, "n_workers", 1)

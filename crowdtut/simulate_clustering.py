@@ -31,6 +31,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from ._checks import check_int as _check_int, check_fraction as _check_fraction
+
 __all__ = [
     "hit_arithmetic",
     "make_hits",
@@ -50,22 +52,6 @@ _KEY_LIMIT = 4_000_000  # random keys drawn at once when sampling without replac
 
 
 # --- validation ------------------------------------------------------------------------------
-def _check_int(value, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer; got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be at least {low}; got {value}")
-    return int(value)
-
-
-def _check_fraction(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a number in [0, 1]; got {value!r}")
-    if not 0.0 <= float(value) <= 1.0:
-        raise ValueError(f"{name} must lie in [0, 1]; got {value}")
-    return float(value)
-
-
 def _check_range(value, name: str) -> tuple[float, float]:
     try:
         low, high = (float(v) for v in value)

@@ -23,6 +23,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from ._checks import check_int as _check_int
+
 __all__ = ["SimulatedSegmentations", "simulate_segmentations"]
 
 
@@ -74,11 +76,6 @@ def _per_worker(value, name: str, n: int, rng: np.random.Generator, low=None) ->
         raise ValueError(f"{name} must be finite{'' if low is None else f' and >= {low}'}; got {value!r}")
     return out
 
-
-def _check_int(value, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
-    return int(value)
 
 
 def _ellipse_field(yy, xx, cy, cx, ay, ax, angle) -> np.ndarray:
