@@ -403,3 +403,16 @@ def test_numpy_only_unpickler(tmp_path: Path) -> None:
     np.testing.assert_array_equal(loaded["a"], arrays["a"])
     with pytest.raises(pickle.UnpicklingError, match="refusing to load"):
         _loaders._read_torch_numpy_dict(_torch_like_zip(tmp_path / "bad.pt", {"x": io.BytesIO}))
+
+
+def test_cifar10h_counts_load_without_the_derived_file(mirror: Path, no_mirror: Path) -> None:
+    # a fresh machine (Colab): the counts download from upstream, the derived truth file cannot
+    target = no_mirror / "cifar10h" / "cifar10h-counts.npy"
+    target.parent.mkdir(parents=True)
+    shutil.copy(mirror / "cifar10h" / "cifar10h-counts.npy", target)
+    ds = cd.load_dataset("cifar10h", download=False)
+    assert ds.truth is None and ds.extras["counts"].shape == (10000, 10)
+    assert "mirror" in ds.extras["missing"]
+    assert ds.extras["class_names"][0] == "airplane"
+    with pytest.raises(FileNotFoundError, match="cifar10_test_from_yoongikim_jpeg"):
+        cd.load_dataset("cifar10h", images=True, download=False)
