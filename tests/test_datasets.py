@@ -416,3 +416,71 @@ def test_cifar10h_counts_load_without_the_derived_file(mirror: Path, no_mirror: 
     assert ds.extras["class_names"][0] == "airplane"
     with pytest.raises(FileNotFoundError, match="cifar10_test_from_yoongikim_jpeg"):
         cd.load_dataset("cifar10h", images=True, download=False)
+
+
+# --- images="if-available": a machine without the mirror (Colab) ----------------------------------
+
+
+def _mirror_without_derived(mirror: Path, root: Path, name: str) -> Path:
+    """A mirror holding the published files of ``name`` (symlinks) but none of its derived ones,
+    as a download cache on a fresh machine would."""
+    for f in cd.dataset_info(name).files.values():
+        if f.url is not None:
+            target = root / f.mirror_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(mirror / f.mirror_path)
+    return root
+
+
+def test_images_if_available_without_the_derived_files(
+    mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("labelme", "cifar10h"):
+        _mirror_without_derived(mirror, tmp_path, name)
+    monkeypatch.setenv("CROWDTUT_DATA", str(tmp_path))
+    labelme = cd.load_dataset("labelme", images="if-available")
+    assert not labelme.has_images and "images_train" not in labelme.extras
+    assert labelme.truth.shape == (1000,) and labelme.extras["features_train"].shape == (1000, 512)
+    note = labelme.extras["missing"]
+    assert "labelme/labelme_64.npz" in note and "CROWDTUT_DATA" in note and "images" in note
+    assert "missing" not in cd.load_dataset("labelme").extras  # nothing asked, nothing missing
+    cifar = cd.load_dataset("cifar10h", images="if-available")
+    assert not cifar.has_images and cifar.truth is None
+    assert cifar.extras["counts"].shape == (10000, 10)
+    assert "truth" in cifar.extras["missing"] and "images" in cifar.extras["missing"]
+    assert "images" not in cd.load_dataset("cifar10h").extras["missing"]  # only the truth
+    for name in ("labelme", "cifar10h"):
+        with pytest.raises(FileNotFoundError, match="missing from the mirror"):
+            cd.load_dataset(name, images=True)  # asked for: their absence is still an error
+
+
+def test_images_if_available_with_the_mirror(use_mirror: Path) -> None:
+    labelme = cd.load_dataset("labelme", images="if-available")
+    assert labelme.has_images and "missing" not in labelme.extras
+    np.testing.assert_array_equal(
+        labelme.extras["images_test"], cd.load_dataset("labelme", images=True).extras["images_test"]
+    )
+    assert labelme.extras["images_train"].shape == (1000, 64, 64, 3)
+    assert not cd.load_dataset("labelme").has_images
+    cifar = cd.load_dataset("cifar10h", images="if-available")
+    assert cifar.has_images and cifar.truth is not None and "missing" not in cifar.extras
+    assert cifar.extras["images"].shape == (10000, 32, 32, 3)
+    toy = cd.load_dataset("peerannot-toy", images="if-available")  # same as True: files published
+    assert toy.has_images and len(toy.extras["image_paths"]) == 3
+
+
+def test_images_if_available_still_rejects_a_damaged_file(
+    mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _mirror_without_derived(mirror, tmp_path, "labelme")
+    (tmp_path / cd.dataset_info("labelme").files["images"].mirror_path).write_bytes(b"not an npz")
+    monkeypatch.setenv("CROWDTUT_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match="checksum mismatch"):
+        cd.load_dataset("labelme", images="if-available")
+
+
+def test_images_argument_is_checked(no_mirror: Path) -> None:
+    with pytest.raises(ValueError, match="images must be True, False or 'if-available'"):
+        cd.load_dataset("labelme", images="yes")
+    with pytest.raises(ValueError, match="trec has no images"):
+        cd.load_dataset("trec", images="if-available")

@@ -9,6 +9,10 @@
 >>> ds = load_dataset("bluebird")  # doctest: +SKIP
 >>> ds.answers.columns.tolist()  # doctest: +SKIP
 ['task', 'worker', 'label']
+>>> # without a mirror the 64x64 images (a derived file) are left out, and extras says why
+>>> labelme = load_dataset("labelme", images="if-available")  # doctest: +SKIP
+>>> labelme.has_images  # doctest: +SKIP
+False
 
 Files come from a mirror directory when ``$CROWDTUT_DATA`` is set, otherwise from the cache
 (``$CROWDTUT_CACHE`` or ``~/.cache/crowdtut``), downloaded from URLs pinned to a commit and checked
@@ -47,7 +51,8 @@ cifar10n            UCSC-REAL/cifar-10-100n CIFAR-10N, 3 labels per training ima
 peerannot-toy       peerannot datasets/toy-data
 krippendorff        peerannot datasets/krippendorff-data (no truth)
 sagemaker-birds     aws/amazon-sagemaker-examples annotation-consolidation demo
-bubil               BU-BIL segmentations, 6 subsets (mirror's aligned arrays; subset=1..6)
+bubil               BU-BIL segmentations, 6 subsets (mirror's aligned arrays, else derived
+                    from the published files and cached; subset=1..6)
 mscoco_small        crowd-kit's MS COCO segmentations (Hugging Face hub; not in the mirror)
 =================== ==========================================================================
 """
@@ -56,6 +61,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -94,7 +100,7 @@ def load_dataset(
     *,
     data_home: str | os.PathLike | None = None,
     download: bool = True,
-    images: bool = False,
+    images: bool | Literal["if-available"] = False,
     subset=None,
 ) -> CrowdDataset:
     """Load a real crowdsourcing dataset.
@@ -108,9 +114,14 @@ def load_dataset(
         ``$CROWDTUT_CACHE`` or ``~/.cache/crowdtut``.
     download : bool, default True
         Download missing files into the cache. With False a missing file is a FileNotFoundError.
-    images : bool, default False
+    images : bool or "if-available", default False
         Also load the images (labelme: 64x64 RGB; cifar10h: 32x32 RGB; peerannot-toy: file
         paths; bubil: the microscopy crops) into ``extras``. They are large, so off by default.
+        The labelme and cifar10h images come from derived files that only a dataset mirror
+        (``$CROWDTUT_DATA``) or a filled cache holds: with True their absence is an error, with
+        ``"if-available"`` the dataset loads without them, ``has_images`` is False and
+        ``extras["missing"]`` says why (a damaged file is still an error). For the other
+        datasets ``"if-available"`` is the same as True.
     subset : int, str or list, optional
         Part of a dataset that has parts: BU-BIL's subsets 1..6 (``subset=4``, ``"bubil-4"`` or
         ``[4, 5]``); all of them by default.
@@ -135,6 +146,8 @@ def load_dataset(
             f"{info.name} is registered (files and checksums in dataset_info({info.name!r}).files,"
             " readable with fetch_file) but has no loader yet."
         )
+    if images not in (False, True, "if-available"):
+        raise ValueError(f"images must be True, False or 'if-available', not {images!r}")
     if images and info.loader not in HAS_IMAGES:
         with_images = [n for n, i in REGISTRY.items() if i.loader in HAS_IMAGES]
         raise ValueError(f"{info.name} has no images; images=True works for {with_images}")
@@ -147,7 +160,7 @@ def load_dataset(
         if info.loader not in HAS_SUBSETS:
             raise ValueError(f"{info.name} has no subsets; subset= works for {list(HAS_SUBSETS)}")
         options["subset"] = subset
-    if info.loader in SELF_FETCHING:  # files published with an MD5, not in the registry
+    if info.loader in SELF_FETCHING:  # files outside info.files (MD5 only; bubil's upstream)
         options.update(data_home=data_home, download=download)
     return LOADERS[info.loader](info, get, images, **options)
 

@@ -34,7 +34,9 @@ class CrowdDataset:
         What the data is and what to know before use; terms of use; what to cite; where it is
         published.
     extras : dict
-        Dataset-specific arrays (features, images, vote counts, class names, ...).
+        Dataset-specific arrays (features, images, vote counts, class names, ...). Images are
+        under ``"images"``, ``"images_<split>"`` or ``"image_paths"``; ``"missing"``, when
+        present, says what could not be loaded here and why (a derived file outside a mirror).
     info : DatasetInfo
         The registry entry (files, checksums, static sizes).
     """
@@ -61,6 +63,11 @@ class CrowdDataset:
     def has_answers(self) -> bool:
         """Whether per-worker answers exist (False for vote counts only)."""
         return self._answers is not None
+
+    @property
+    def has_images(self) -> bool:
+        """Whether images were loaded (``load_dataset(..., images=True or "if-available")``)."""
+        return any(k in ("images", "image_paths") or k.startswith("images_") for k in self.extras)
 
     @property
     def n_classes(self) -> int | None:

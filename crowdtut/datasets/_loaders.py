@@ -94,12 +94,32 @@ _LABELME_CLASSES = [
 ]
 
 
+_MIRROR_ONLY = (  # extras["missing"] when a derived file is not at hand
+    "Not loaded: {what}, from {file}, a derived file that only a dataset mirror provides; set "
+    "CROWDTUT_DATA to a mirror directory that holds it. Everything else, the {rest} included, "
+    "is loaded."
+)
+
+
+def _optional(get: GetFile, role: str, images: bool | str) -> Path | None:
+    """The file of ``role``: None when not wanted (``images`` False), or when ``images`` is
+    ``"if-available"`` and the file cannot be had here (a derived file outside a mirror)."""
+    if not images:
+        return None
+    try:
+        return get(role)
+    except FileNotFoundError:
+        if images is True:
+            raise
+        return None
+
+
 def _read_int_matrix(path: Path) -> np.ndarray:
     return pd.read_csv(path, sep=r"\s+", header=None, dtype=np.int64).to_numpy()
 
 
 @_loader("labelme")
-def _labelme(info: DatasetInfo, get: GetFile, images: bool) -> CrowdDataset:
+def _labelme(info: DatasetInfo, get: GetFile, images: bool | str) -> CrowdDataset:
     dense = _read_int_matrix(get("answers"))
     task, worker = np.nonzero(dense >= 0)
     answers = _answers_frame(task.astype(np.int64), worker.astype(np.int64), dense[task, worker])
@@ -109,27 +129,30 @@ def _labelme(info: DatasetInfo, get: GetFile, images: bool) -> CrowdDataset:
         extras[f"features_{split}"] = np.load(get(f"features_{split}"))
     extras["y_valid"] = _read_int_matrix(get("y_valid"))[:, 0]
     extras["y_test"] = _read_int_matrix(get("y_test"))[:, 0]
-    if images:
-        with np.load(get("images")) as z:
+    image_file = _optional(get, "images", images)
+    if image_file is not None:
+        with np.load(image_file) as z:
             for split in ("train", "valid", "test"):
                 extras[f"images_{split}"] = z[f"X_{split}"]
                 extras[f"filenames_{split}"] = z[f"filenames_{split}"].tolist()
+    elif images:  # "if-available", and the derived file is not at hand
+        extras["missing"] = _MIRROR_ONLY.format(
+            what="the 64x64 images", file=info.files["images"].mirror_path, rest="VGG16 features"
+        )
     return _dataset(info, answers, _truth(y_train, np.arange(len(y_train))), list(range(8)), extras)
 
 
 @_loader("cifar10h")
-def _cifar10h(info: DatasetInfo, get: GetFile, images: bool) -> CrowdDataset:
+def _cifar10h(info: DatasetInfo, get: GetFile, images: bool | str) -> CrowdDataset:
     counts = np.load(get("counts"))
     extras = {"counts": counts, "class_names": list(CIFAR10_CLASSES)}
-    try:  # truth and images live in a derived file that only a mirror (or a cache) holds
-        test_file = get("test")
-    except FileNotFoundError:
-        if images:
-            raise
-        test_file = None
-        extras["missing"] = (
-            "truth (the CIFAR-10 test labels) comes from a derived file that only a dataset "
-            "mirror provides; set CROWDTUT_DATA to use it. The vote counts are complete."
+    # truth and images live in a derived file that only a mirror (or a filled cache) holds
+    test_file = _optional(get, "test", images or "if-available")
+    if test_file is None:
+        extras["missing"] = _MIRROR_ONLY.format(
+            what="the truth (CIFAR-10 test labels)" + (" and the images" if images else ""),
+            file=info.files["test"].mirror_path,
+            rest="vote counts",
         )
     y_test = None
     if test_file is not None:
@@ -344,4 +367,6 @@ from ._mscoco import load_mscoco_small  # noqa: E402
 LOADERS.update(bubil=load_bubil, mscoco_small=load_mscoco_small)
 HAS_IMAGES += ("bubil",)
 HAS_SUBSETS = ("bubil",)  # loaders that take subset=
-SELF_FETCHING = ("mscoco_small",)  # loaders given data_home= and download= (files without sha256)
+# loaders given data_home= and download=: mscoco_small (files without sha256), bubil (derives
+# its arrays from the published files when the prepared ones are missing)
+SELF_FETCHING = ("mscoco_small", "bubil")

@@ -979,11 +979,14 @@ _register(
         summary="BU-BIL microscopy cell segmentations: 7 crowd masks and an expert gold per image.",
         notes=(
             "Answers have a segmentation column (bool masks) instead of label; truth holds the "
-            "gold masks. The files are derived (crowd masks aligned with the gold masks by FFT "
-            "cross-correlation of their majority vote; no offsets are published) and only a "
-            "mirror provides them; the loader reads these prepared arrays and does not align "
-            "anything itself. Workers are the 7 annotation slots 1..7, not persistent workers. "
-            "subset=1..6 loads one subset; extras: subset, subsets, offset, images (images=True)."
+            "gold masks. The published crowd masks are crops with no published offset: each was "
+            "placed in the gold frame by FFT cross-correlation of its majority vote with the gold "
+            "mask. The registry files are the mirror's prepared arrays; without them the loader "
+            "derives the same arrays from the 2,594 published files (bubil_upstream.json, 4.4 MB, "
+            "checked against their sha256) and caches them (offsets equal to the prepared ones "
+            "for 291 of 305 images, the rest equally good ties; no images for subsets 1-3). "
+            "Workers are the 7 annotation slots 1..7, not persistent workers. subset=1..6 loads "
+            "one subset; extras: subset, subsets, offset, source, images (images=True)."
         ),
         files={
             f"dataset{d}": _derived(
