@@ -9,14 +9,31 @@ import pandas as pd
 
 from ..answers import CrowdAnswers, DuplicatePolicy, encode_answers
 
-__all__ = ["ClassificationAggregator", "NotFittedError"]
+__all__ = ["Estimator", "ClassificationAggregator", "NotFittedError"]
 
 
 class NotFittedError(AttributeError):
     """Raised when a learned attribute is read before ``fit``."""
 
 
-class ClassificationAggregator:
+class Estimator:
+    """What every crowdtut estimator shares: a repr of its hyper-parameters, and a clear
+    :class:`NotFittedError` when a learned (trailing-underscore) attribute is read before ``fit``."""
+
+    def __repr__(self) -> str:
+        params = {k: v for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_")}
+        inner = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        return f"{type(self).__name__}({inner})"
+
+    def __getattr__(self, name: str):
+        if name.endswith("_") and not name.startswith("__"):
+            raise NotFittedError(
+                f"{type(self).__name__} has no attribute {name!r} yet: call fit(answers) first"
+            )
+        raise AttributeError(name)
+
+
+class ClassificationAggregator(Estimator):
     """Base class: ``fit`` encodes the answers once and calls ``_fit`` on the integer codes.
 
     Subclasses implement ``_fit(data: CrowdAnswers)`` returning the posterior class probabilities,
@@ -71,17 +88,6 @@ class ClassificationAggregator:
         self.probas_.columns.name = "label"
         self.labels_ = data.task_series(data.classes.take(label_codes), name="agg_label")
 
-    def __repr__(self) -> str:
-        params = {k: v for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_")}
-        inner = ", ".join(f"{k}={v!r}" for k, v in params.items())
-        return f"{type(self).__name__}({inner})"
-
-    def __getattr__(self, name: str):
-        if name.endswith("_") and not name.startswith("__"):
-            raise NotFittedError(
-                f"{type(self).__name__} has no attribute {name!r} yet: call fit(answers) first"
-            )
-        raise AttributeError(name)
 
 
 def check_positive_int(name: str, value, *, allow_zero: bool = False) -> None:
@@ -94,3 +100,8 @@ def check_positive_int(name: str, value, *, allow_zero: bool = False) -> None:
 def check_non_negative(name: str, value) -> None:
     if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(value, bool) or not value >= 0:
         raise ValueError(f"{name}={value!r}; expected a non-negative number")
+
+
+def check_choice(name: str, value, choices: tuple) -> None:
+    if value not in choices:
+        raise ValueError(f"{name}={value!r}; expected one of {', '.join(map(repr, choices))}")

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._base import NotFittedError, check_non_negative, check_positive_int
+from ._base import Estimator, check_choice, check_non_negative, check_positive_int
 from ._kmeans import kmeans
 
 __all__ = [
@@ -287,7 +287,7 @@ def _co_counts(a, b, same, n):
 
 
 # --- shared estimator plumbing ---------------------------------------------------------------
-class _PartitionAggregator:
+class _PartitionAggregator(Estimator):
     """``fit(answers, hits=None) -> self``; ``fit_predict`` returns ``labels_``."""
 
     def fit(self, answers, hits=None):  # pragma: no cover - abstract
@@ -301,18 +301,6 @@ class _PartitionAggregator:
         codes = _relabel_by_size(codes)
         self.labels_ = pd.Series(codes, index=data.items.copy(), name="cluster")
         self.n_clusters_ = int(codes.max()) + 1 if len(codes) else 0
-
-    def __repr__(self) -> str:
-        params = {k: v for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_")}
-        inner = ", ".join(f"{k}={v!r}" for k, v in params.items())
-        return f"{type(self).__name__}({inner})"
-
-    def __getattr__(self, name: str):
-        if name.endswith("_") and not name.startswith("__"):
-            raise NotFittedError(
-                f"{type(self).__name__} has no attribute {name!r} yet: call fit(answers) first"
-            )
-        raise AttributeError(name)
 
 
 def _relabel_by_size(codes: np.ndarray) -> np.ndarray:
@@ -590,12 +578,10 @@ class CrowdClustering(_PartitionAggregator):
         check_non_negative("tol", self.tol)
         for name in ("prior_x", "prior_w", "prior_tau"):
             _check_positive(name, getattr(self, name))
-        if self.init not in ("spectral", "random"):
-            raise ValueError(f"init={self.init!r}; expected 'spectral' or 'random'")
+        check_choice("init", self.init, ("spectral", "random"))
         if self.n_clusters is not None:
             check_positive_int("n_clusters", self.n_clusters)
-        if self.select not in ("labels", "bic"):
-            raise ValueError(f"select={self.select!r}; expected 'labels' or 'bic'")
+        check_choice("select", self.select, ("labels", "bic"))
         check_positive_int("max_clusters", self.max_clusters)
 
     def fit(self, answers: pd.DataFrame | PartitionAnswers, hits: pd.DataFrame | Mapping | None = None):
@@ -857,8 +843,7 @@ class CoAssociationClustering(_PartitionAggregator):
     def _validate_params(self) -> None:
         if self.n_clusters is not None:
             check_positive_int("n_clusters", self.n_clusters)
-        if self.select not in ("labels", "eigengap"):
-            raise ValueError(f"select={self.select!r}; expected 'labels' or 'eigengap'")
+        check_choice("select", self.select, ("labels", "eigengap"))
         check_positive_int("max_clusters", self.max_clusters)
 
     def fit(self, answers: pd.DataFrame | PartitionAnswers, hits: pd.DataFrame | Mapping | None = None):

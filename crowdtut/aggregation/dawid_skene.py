@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..answers import CrowdAnswers, DuplicatePolicy, encode_answers
-from ._base import ClassificationAggregator, check_non_negative, check_positive_int
+from ._base import ClassificationAggregator, check_choice, check_non_negative, check_positive_int
 from ._em import converged, normalize_log, safe_log
 from .voting import vote_shares
 
@@ -208,8 +208,7 @@ class OneCoinDawidSkene(_EMAggregator):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        if self.prior not in ("uniform", "learned"):
-            raise ValueError(f"prior={self.prior!r}; expected 'uniform' or 'learned'")
+        check_choice("prior", self.prior, ("uniform", "learned"))
         if not 0.0 <= self.min_skill < 1.0:
             raise ValueError(f"min_skill={self.min_skill!r}; expected a number in [0, 1)")
 

@@ -10,7 +10,7 @@ import pandas as pd
 from scipy.special import digamma
 
 from ..answers import CrowdAnswers
-from ._base import ClassificationAggregator, check_non_negative, check_positive_int
+from ._base import ClassificationAggregator, check_choice, check_non_negative, check_positive_int
 from ._em import converged, normalize_log, normalize_rows, safe_log
 
 __all__ = ["MACE"]
@@ -190,8 +190,7 @@ class MACE(ClassificationAggregator):
     def _validate_params(self) -> None:
         check_positive_int("n_iter", self.n_iter, allow_zero=True)
         check_positive_int("n_restarts", self.n_restarts)
-        if self.method not in ("vb", "em"):
-            raise ValueError(f"method={self.method!r}; expected 'vb' or 'em'")
+        check_choice("method", self.method, ("vb", "em"))
         if self.smoothing is not None:
             check_non_negative("smoothing", self.smoothing)
         for name in ("alpha", "beta", "strategy_prior"):

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..answers import CrowdAnswers, DuplicatePolicy, encode_answers
-from ._base import ClassificationAggregator, check_non_negative, check_positive_int
+from ._base import ClassificationAggregator, check_choice, check_non_negative, check_positive_int
 from ._em import converged, normalize_log, normalize_rows, safe_log
 from .dawid_skene import log_joint
 
@@ -149,8 +149,7 @@ class ModifiedDawidSkene(ClassificationAggregator):
             raise ValueError(
                 f"initial_accuracy={self.initial_accuracy!r}; expected a number in (0, 1)"
             )
-        if self.stop_rule not in ("relative", "notebook"):
-            raise ValueError(f"stop_rule={self.stop_rule!r}; expected 'relative' or 'notebook'")
+        check_choice("stop_rule", self.stop_rule, ("relative", "notebook"))
         if not isinstance(self.max_confidence, (int, float, np.number)) or not (
             0.0 < self.max_confidence <= 1.0
         ):

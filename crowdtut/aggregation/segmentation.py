@@ -34,7 +34,7 @@ from typing import Callable, Literal
 import numpy as np
 import pandas as pd
 
-from ._base import NotFittedError, check_non_negative, check_positive_int
+from ._base import Estimator, NotFittedError, check_choice, check_non_negative, check_positive_int
 
 __all__ = [
     "SegmentationAnswers",
@@ -379,11 +379,6 @@ def encode_segmentations(answers: pd.DataFrame | SegmentationAnswers) -> Segment
 
 
 # --- the estimators --------------------------------------------------------------------------
-def _check_choice(name: str, value, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"{name}={value!r}; expected one of {', '.join(map(repr, choices))}")
-
-
 def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
@@ -394,7 +389,7 @@ def _rate(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.clip(out, _EPS, 1.0 - _EPS)
 
 
-class SegmentationAggregator:
+class SegmentationAggregator(Estimator):
     """Base class: ``fit`` encodes the masks once, ``_fit`` returns one score per pattern row.
 
     A pixel is in the aggregated mask when its score (vote share or posterior probability) is
@@ -475,16 +470,6 @@ class SegmentationAggregator:
         back = tuple(np.where(present, w[np.maximum(data.rank_worker, 0)], 0.0) for w in per_worker)
         return per_worker + back
 
-    def __repr__(self) -> str:
-        params = {k: v for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_")}
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())})"
-
-    def __getattr__(self, name: str):
-        if name.endswith("_") and not name.startswith("__"):
-            raise NotFittedError(
-                f"{type(self).__name__} has no attribute {name!r} yet: call fit(answers) first"
-            )
-        raise AttributeError(name)
 
 
 def _align_weights(data: SegmentationAnswers, weights) -> np.ndarray:
@@ -622,9 +607,9 @@ class SegmentationEM(SegmentationAggregator):
         super()._validate_params()
         check_positive_int("n_iter", self.n_iter, allow_zero=True)
         check_non_negative("tol", self.tol)
-        _check_choice("scope", self.scope, ("task", "global"))
-        _check_choice("region", self.region, ("union", "image"))
-        _check_choice("prior", self.prior, ("uniform", "learned"))
+        check_choice("scope", self.scope, ("task", "global"))
+        check_choice("region", self.region, ("union", "image"))
+        check_choice("prior", self.prior, ("uniform", "learned"))
         if not (isinstance(self.min_skill, (int, float, np.floating)) and 0.0 <= self.min_skill < 1.0):
             raise ValueError(f"min_skill={self.min_skill!r}; expected a number in [0, 1)")
 
@@ -731,9 +716,9 @@ class STAPLE(SegmentationAggregator):
         super()._validate_params()
         check_positive_int("n_iter", self.n_iter, allow_zero=True)
         check_non_negative("tol", self.tol)
-        _check_choice("scope", self.scope, ("task", "global"))
-        _check_choice("region", self.region, ("union", "image"))
-        _check_choice("prior", self.prior, ("fixed", "learned"))
+        check_choice("scope", self.scope, ("task", "global"))
+        check_choice("region", self.region, ("union", "image"))
+        check_choice("prior", self.prior, ("fixed", "learned"))
 
     def _fit(self, data: SegmentationAnswers) -> np.ndarray:
         bits = data.row_bits.astype(np.float64)
@@ -835,7 +820,7 @@ class SegmentationRASA(SegmentationAggregator):
     def _validate_params(self) -> None:
         super()._validate_params()
         check_positive_int("n_iter", self.n_iter, allow_zero=True)
-        _check_choice("scope", self.scope, ("task", "global"))
+        check_choice("scope", self.scope, ("task", "global"))
         if not (isinstance(self.eps, (int, float, np.floating)) and self.eps > 0):
             raise ValueError(f"eps={self.eps!r}; expected a positive number")
 

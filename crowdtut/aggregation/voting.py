@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..answers import CrowdAnswers, DuplicatePolicy, encode_answers
-from ._base import ClassificationAggregator, check_non_negative, check_positive_int
+from ._base import ClassificationAggregator, check_choice, check_non_negative, check_positive_int
 
 __all__ = ["MajorityVote", "NaiveSoft", "Wawa", "ZeroBasedSkill", "IWMV"]
 
@@ -41,11 +41,6 @@ def break_ties(scores: np.ndarray, tie_break: TieBreak, rng: np.random.Generator
     is_max = scores >= scores.max(axis=1, keepdims=True)
     keys = rng.random(scores.shape) * is_max
     return keys.argmax(axis=1)
-
-
-def _check_tie_break(tie_break: str) -> None:
-    if tie_break not in ("first", "random"):
-        raise ValueError(f"tie_break={tie_break!r}; expected 'first' or 'random'")
 
 
 def _align_worker_weights(data: CrowdAnswers, weights) -> np.ndarray:
@@ -82,7 +77,7 @@ class MajorityVote(ClassificationAggregator):
         self.random_state = random_state
 
     def _validate_params(self) -> None:
-        _check_tie_break(self.tie_break)
+        check_choice("tie_break", self.tie_break, ("first", "random"))
 
     def fit(
         self,
