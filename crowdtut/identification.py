@@ -18,8 +18,8 @@ Worker scores (one value per worker):
 
 :func:`krippendorff_alpha` (from :mod:`crowdtut.metrics`) scores the whole dataset.
 
-AUM and WAUM train a classifier with :func:`crowdtut.deep.train`; torch is imported inside
-those two functions only. The math is in the book's command-line chapter.
+AUM and WAUM train a classifier through :func:`crowdtut.deep.train_recording_margins`, loaded
+inside those two functions only. The math is in the book's command-line chapter.
 """
 
 from __future__ import annotations
@@ -161,48 +161,6 @@ def _row_positions(names, n_rows: int, what: str) -> np.ndarray:
     return values.astype(np.int64)
 
 
-def _train_recording_margins(x, labels, n_classes, margin, *, epochs, lr, batch_size, hidden,
-                             dropout, seed):
-    """Train ``mlp`` on (x, labels) with :func:`crowdtut.deep.train` and return, for every row, the
-    mean over epochs of its margin in the training pass, and the trained network.
-
-    The margin is recorded by the loss function, which sees the logits of every mini-batch as it
-    is trained on (each row once per epoch); the network is trained exactly as without recording.
-    """
-    import torch
-    import torch.nn.functional as F
-
-    from .deep import mlp, seeded, train
-
-    n = len(x)
-    sums = torch.zeros(n, dtype=torch.float64)
-
-    def margins(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        if margin == "logit":  # Pleiss et al.: assigned logit minus the largest other logit
-            scores = logits
-        else:
-            scores = logits.softmax(dim=-1)
-        assigned = scores.gather(1, y[:, None])[:, 0]
-        if margin == "yang":  # assigned probability minus the second largest probability
-            other = scores.topk(2, dim=-1).values[:, 1]
-        else:
-            other = scores.scatter(1, y[:, None], float("-inf")).max(dim=-1).values
-        return assigned - other
-
-    def recording_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        y, rows = target[:, 0], target[:, 1]
-        with torch.no_grad():
-            sums.index_add_(0, rows, margins(logits, y).double())
-        return F.cross_entropy(logits, y)
-
-    with seeded(seed):
-        network = mlp(x.shape[1], n_classes, hidden, dropout)
-    target = np.stack([np.asarray(labels, dtype=np.int64), np.arange(n)], axis=1)
-    train(network, x, target, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
-          loss=recording_loss)
-    return (sums / max(epochs, 1)).numpy(), network
-
-
 def aum(
     features,
     labels: pd.Series | np.ndarray,
@@ -253,7 +211,9 @@ def aum(
             f"labels must be {len(x)} non-negative integer class codes, one per row of features"
         )
     k = int(y.max()) + 1 if n_classes is None else int(n_classes)
-    values, _ = _train_recording_margins(
+    from .deep import train_recording_margins  # torch is loaded here, not at import
+
+    values, _ = train_recording_margins(
         x, y, max(k, 2), "logit", epochs=epochs, lr=lr, batch_size=batch_size, hidden=hidden,
         dropout=dropout, seed=seed,
     )
@@ -353,7 +313,9 @@ def waum(
         )
 
     rows = task_rows[data.task]
-    answer_aum, network = _train_recording_margins(
+    from .deep import train_recording_margins  # torch is loaded here, not at import
+
+    answer_aum, network = train_recording_margins(
         x[rows], data.label, n_classes, margin, epochs=epochs, lr=lr, batch_size=batch_size,
         hidden=hidden, dropout=dropout, seed=seed,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 from pathlib import Path
 
 from ._common import CLIError, load_split
@@ -43,18 +42,11 @@ def add_threads(p: argparse.ArgumentParser) -> None:
     )
 
 
-@contextlib.contextmanager
 def torch_threads(n: int):
-    """Run with ``n`` torch threads (``0``: leave torch's setting) and restore the setting."""
-    import torch
+    """:func:`crowdtut.deep.torch_threads`, imported only when a command trains."""
+    from ..deep import torch_threads as threads
 
-    before = torch.get_num_threads()
-    if n > 0:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    return threads(n)
 
 
 def estimator_params(args: argparse.Namespace) -> dict:

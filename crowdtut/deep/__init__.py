@@ -14,7 +14,8 @@ Networks and estimators (:mod:`crowdtut.deep.estimators`)
     :class:`CrowdLayerClassifier`, :class:`CoNALClassifier` and :class:`CrowdsEM` (deep EM).
 Training (:mod:`crowdtut.deep.training`)
     :func:`train` (arrays or a Dataset, seeds, tqdm bar, early stopping; returns a
-    :class:`History`), :func:`predict_proba`, :func:`seeded`.
+    :class:`History`), :func:`predict_proba`, :func:`seeded`, :func:`torch_threads`;
+    :func:`train_recording_margins` (per-row margins for AUM and WAUM).
 Experiments (:mod:`crowdtut.deep.evaluation`)
     :func:`standard_methods`, :func:`compare` (methods x seeds), :func:`summarize`,
     :func:`labelme_published`.
@@ -50,7 +51,8 @@ from .layers import (
     label_cross_entropy,
     masked_cross_entropy,
 )
-from .training import History, predict_proba, seeded, train
+from .margins import train_recording_margins
+from .training import History, predict_proba, seeded, torch_threads, train
 
 __all__ = [
     "CONN_TYPES",
@@ -75,6 +77,8 @@ __all__ = [
     "train",
     "predict_proba",
     "seeded",
+    "torch_threads",
+    "train_recording_margins",
     "standard_methods",
     "compare",
     "summarize",

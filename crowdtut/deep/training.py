@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader, Dataset, default_collate
 
 from .layers import label_cross_entropy
 
-__all__ = ["History", "seeded", "train", "predict_proba", "as_tensor"]
+__all__ = ["History", "seeded", "torch_threads", "train", "predict_proba", "as_tensor"]
 
 
 @dataclass
@@ -290,3 +290,19 @@ def train(
     model.eval()
     history.seconds = time.perf_counter() - start
     return history
+
+
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run with ``n`` torch CPU threads (``0``: leave torch's setting), then restore the setting.
+
+    One thread is fastest for the small networks of the book and does not stall when other
+    processes share the CPU.
+    """
+    before = torch.get_num_threads()
+    if n > 0:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
