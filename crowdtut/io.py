@@ -153,6 +153,32 @@ class PeerannotFolder:
         """The classes ``0..n_classes-1``."""
         return pd.RangeIndex(self.n_classes, name="label")
 
+    @property
+    def name(self) -> str:
+        """The dataset's name: ``metadata.json``'s ``name``, else the folder's name."""
+        name = self.metadata.get("name")
+        return str(name) if name else Path(self.path).resolve().name
+
+    def labels_path(self, strategy: str) -> Path:
+        """Where peerannot keeps aggregated labels: ``labels/labels_<name>_<strategy>.npy``, with
+        the strategy written as ``crowdtut aggregate`` writes it (lower case, e.g.
+        ``dswc[l=5]``)."""
+        slug = "".join(strategy.split()).lower()
+        return Path(self.path) / "labels" / f"labels_{self.name}_{slug}.npy"
+
+    def read_labels(self, strategy: str) -> pd.Series:
+        """The aggregated labels of one strategy as hard labels (the argmax of probabilities),
+        a Series indexed like :attr:`tasks`."""
+        path = self.labels_path(strategy)
+        if not path.is_file():
+            raise FileNotFoundError(f"no labels for strategy {strategy!r}: {path} does not exist")
+        values = np.load(path)
+        if values.ndim == 2:
+            values = values.argmax(axis=1)
+        if len(values) != len(self.tasks):
+            raise ValueError(f"{path} has {len(values)} labels for {len(self.tasks)} tasks")
+        return pd.Series(values, index=self.tasks, name=strategy)
+
     def encode(self) -> CrowdAnswers:
         """The answers as a :class:`~crowdtut.answers.CrowdAnswers` with every task of the file
         (tasks without answers included) and the classes ``0..n_classes-1``."""

@@ -345,3 +345,21 @@ def test_labelme_dense_matrix(mirror):
     assert per_task.min() == 1 and per_task.max() == 3
     again, tasks, workers = to_dense(frame)
     np.testing.assert_array_equal(again, dense[:, workers])
+
+
+def test_read_labels_returns_hard_labels_by_task(tmp_path):
+    frame = pd.DataFrame({"task": [0, 0, 1], "worker": [0, 1, 0], "label": [1, 1, 0]})
+    write_peerannot(frame, tmp_path, name="mini", n_classes=2)
+    folder = read_peerannot(tmp_path)
+    assert folder.name == "mini"
+    assert folder.labels_path("DSWC[L = 5]") == tmp_path / "labels" / "labels_mini_dswc[l=5].npy"
+    (tmp_path / "labels").mkdir()
+    np.save(folder.labels_path("NS"), np.array([[0.2, 0.8], [0.9, 0.1]]))  # probabilities
+    np.save(folder.labels_path("MV"), np.array([1, 0]))                   # hard labels
+    assert folder.read_labels("NS").tolist() == [1, 0]
+    assert folder.read_labels("mv").tolist() == [1, 0]
+    with pytest.raises(FileNotFoundError, match="GLAD"):
+        folder.read_labels("GLAD")
+    np.save(folder.labels_path("DS"), np.array([1, 0, 1]))
+    with pytest.raises(ValueError, match="3 labels for 2 tasks"):
+        folder.read_labels("DS")

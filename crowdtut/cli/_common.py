@@ -23,7 +23,6 @@ __all__ = [
     "add_check_labels",
     "load_folder",
     "task_order",
-    "dataset_name",
     "check_free",
     "write_outputs",
     "npy_bytes",
@@ -136,11 +135,6 @@ def task_order(folder):
     if tasks.dtype.kind in "iu" and tasks.min() == 0 and tasks.max() == n - 1 and tasks.is_unique:
         return pd.RangeIndex(n, name="task")
     return tasks
-
-
-def dataset_name(folder) -> str:
-    name = folder.metadata.get("name")
-    return str(name) if name else folder.path.resolve().name
 
 
 def load_split(folder_path: Path, split: str, source: str, n_rows: int | None = None):

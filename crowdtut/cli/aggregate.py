@@ -13,7 +13,6 @@ from ._common import (
     add_folder,
     add_overwrite,
     check_free,
-    dataset_name,
     load_folder,
     npy_bytes,
     show,
@@ -67,9 +66,7 @@ def strategy_of(text: str):
 def run(args: argparse.Namespace) -> int:
     strategy, options, slug = strategy_of(args.strategy)
     folder = load_folder(args.folder, args.check_labels)
-    name = dataset_name(folder)
-    suffix = "_hard" if args.hard else ""
-    target = folder.path / "labels" / f"labels_{name}_{slug}{suffix}.npy"
+    target = folder.labels_path(slug + ("_hard" if args.hard else ""))
     check_free([target], args.overwrite)
 
     from ..metrics import accuracy

@@ -11,7 +11,6 @@ from ._common import (
     add_folder,
     add_overwrite,
     check_free,
-    dataset_name,
     json_bytes,
     load_folder,
     npy_bytes,
@@ -58,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
     except StrategyError as e:
         raise CLIError(str(e), USAGE) from None
     folder = load_folder(args.folder)
-    name = dataset_name(folder)
-    labels_file = folder.path / "labels" / f"labels_{name}_{args.output_name or slug}.npy"
+    name = folder.name
+    labels_file = folder.labels_path(args.output_name or slug)
     results_file = folder.path / "results" / f"{args.output_name or f'{name}_{slug}'}.json"
     check_free([labels_file, results_file], args.overwrite)
     import pandas as pd
