@@ -26,7 +26,7 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from crowdtut import simulate_clustering as sc
+from crowdtut.simulate import partitions as sc
 from crowdtut.aggregation import CoAssociationClustering, CrowdClustering
 from crowdtut.datasets import load_dataset
 from crowdtut.metrics import adjusted_rand_index, normalized_mutual_info, worker_pairwise_ari

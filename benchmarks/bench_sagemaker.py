@@ -24,7 +24,7 @@ import pandas as pd
 from crowdtut import encode_answers, simulate
 from crowdtut.aggregation import MajorityVote, ModifiedDawidSkene
 from crowdtut.metrics import accuracy
-from crowdtut.sagemaker import agreement, read_output_manifest
+from crowdtut.io.sagemaker import agreement, read_output_manifest
 
 
 def best_of(repeats: int, func) -> float:

@@ -1,7 +1,7 @@
 """Speed, memory and IoU of the segmentation aggregators, beside crowd-kit 1.4.2.
 
 (a) the issue's synthetic case: 200 images x 5 workers x 128x128 masks
-    (``crowdtut.simulate_segmentation.simulate_segmentations``, seed 0); targets: SegmentationEM
+    (``crowdtut.simulate.simulate_segmentations``, seed 0); targets: SegmentationEM
     <= 0.1 s and every method <= 0.2 s per fit, from the long DataFrame (encoding included);
 (b) with ``--bubil``: the 305 BU-BIL images of the mirror (7 masks each, 28 million pixels).
 
@@ -80,7 +80,7 @@ def run_crowdkit(path: Path, methods: list[str], repeats: int) -> dict:
 
 def run_crowdtut(answers: pd.DataFrame, truth: pd.Series, repeats: int) -> pd.DataFrame:
     from crowdtut.aggregation import STAPLE, SegmentationEM, SegmentationMajorityVote, SegmentationRASA
-    from crowdtut.aggregation.segmentation import encode_segmentations
+    from crowdtut.answers import encode_masks as encode_segmentations
 
     factories = {"MV": SegmentationMajorityVote, "EM": SegmentationEM, "RASA": SegmentationRASA,
                  "STAPLE": STAPLE, "STAPLE[union]": lambda: STAPLE(region="union")}
@@ -153,7 +153,7 @@ def main() -> None:
         print(json.dumps(run_crowdkit(Path(args.as_crowdkit), ["MV", "EM", "RASA"], args.repeats)))
         return
 
-    from crowdtut.simulate_segmentation import simulate_segmentations
+    from crowdtut.simulate import simulate_segmentations
 
     pd.set_option("display.width", 160)
     crowd = simulate_segmentations(200, 5, shape=(128, 128), seed=0)

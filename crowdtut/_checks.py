@@ -1,5 +1,6 @@
-"""Argument checks shared by the simulators: each returns the clean value or raises a ValueError
-that names the argument and what it should be."""
+"""Argument checks shared by the estimators and the simulators: each raises a ValueError that
+names the argument, its value and what it should be (``check_int`` and ``check_fraction`` also
+return the clean value)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,19 @@ def check_fraction(value, name: str) -> float:
     if not 0.0 <= float(value) <= 1.0:
         raise ValueError(f"{name} must lie in [0, 1]; got {value}")
     return float(value)
+
+def check_positive_int(name: str, value, *, allow_zero: bool = False) -> None:
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not ok or value < 0 or (value == 0 and not allow_zero):
+        what = "a non-negative" if allow_zero else "a positive"
+        raise ValueError(f"{name}={value!r}; expected {what} integer")
+
+
+def check_non_negative(name: str, value) -> None:
+    if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(value, bool) or not value >= 0:
+        raise ValueError(f"{name}={value!r}; expected a non-negative number")
+
+
+def check_choice(name: str, value, choices: tuple) -> None:
+    if value not in choices:
+        raise ValueError(f"{name}={value!r}; expected one of {', '.join(map(repr, choices))}")

@@ -73,7 +73,7 @@ def test_input_frame_is_not_modified(tiny_answers):
 
 @pytest.mark.parametrize("sparse_from", [0, 10**9], ids=["sparse", "bincount"])
 def test_sums_over_answers_match_the_sparse_products(tiny_answers, monkeypatch, sparse_from):
-    import crowdtut.answers as answers_module
+    import crowdtut.answers.labels as answers_module
 
     monkeypatch.setattr(answers_module, "_SPARSE_FROM", sparse_from)
     data = encode_answers(tiny_answers, tasks=["t0", "t1", "t2", "t3"])

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from crowdtut import metrics
-from crowdtut import simulate_clustering as sc
+from crowdtut.simulate import partitions as sc
 from crowdtut.aggregation import CoAssociationClustering, CrowdClustering, NotFittedError
-from crowdtut.aggregation import clustering as cl
+from crowdtut.aggregation.clustering import co_association, crowd_clustering as cl, pairwise_labels
 
 AGGREGATORS = {
     "CrowdClustering": lambda: CrowdClustering(n_iter=30, random_state=0),
@@ -52,7 +52,7 @@ def test_pairwise_labels_hand_checked_hit():
     answers = pd.DataFrame(
         {"hit": "h1", "worker": "w1", "item": ["c", "a", "e", "b", "d"], "group": ["x", "x", "z", "y", "z"]}
     )
-    pairs = cl.pairwise_labels(answers)
+    pairs = pairwise_labels(answers)
     got = {(a, b): s for a, b, s in pairs[["item_a", "item_b", "same"]].itertuples(index=False)}
     expected = {
         ("a", "b"): False, ("a", "c"): True, ("a", "d"): False, ("a", "e"): False,
@@ -65,7 +65,7 @@ def test_pairwise_labels_hand_checked_hit():
 
 def test_pairwise_labels_match_a_loop_over_answers(noisy_crowd):
     answers = noisy_crowd.answers
-    pairs = cl.pairwise_labels(answers)
+    pairs = pairwise_labels(answers)
     expected = []
     for (hit, worker), rows in answers.groupby(["hit", "worker"]):
         for (i, g), (k, h) in itertools.combinations(zip(rows["item"], rows["group"]), 2):
@@ -86,7 +86,7 @@ def test_co_association_counts():
             "group": [1, 1, 2, 1, 2, 2, 0, 0],
         }
     )
-    together, shown, items = cl.co_association(answers)
+    together, shown, items = co_association(answers)
     assert list(items) == ["a", "b", "c"]
     np.testing.assert_array_equal(shown.toarray(), [[0, 3, 2], [3, 0, 2], [2, 2, 0]])
     np.testing.assert_array_equal(together.toarray(), [[0, 2, 0], [2, 0, 1], [0, 1, 0]])
@@ -119,7 +119,7 @@ def test_overlapping_groups_are_a_clear_error():
 @pytest.mark.parametrize(
     "frame, message",
     [
-        (pd.DataFrame({"hit": [0], "worker": ["w"], "item": ["a"]}), "lacks column"),
+        (pd.DataFrame({"hit": [0], "worker": ["w"], "item": ["a"]}), "missing column"),
         (pd.DataFrame(columns=["hit", "worker", "item", "group"]), "empty"),
         (
             pd.DataFrame({"hit": [0, 0], "worker": ["w", None], "item": ["a", "b"], "group": [0, 0]}),

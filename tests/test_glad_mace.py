@@ -9,8 +9,8 @@ import pytest
 
 from crowdtut import encode_answers
 from crowdtut.aggregation import MajorityVote
-from crowdtut.aggregation.glad import GLAD, _MStep, _e_step as glad_e_step
-from crowdtut.aggregation.mace import MACE, _Codes, _e_step as mace_e_step
+from crowdtut.aggregation.classification.glad import GLAD, _MStep, _e_step as glad_e_step
+from crowdtut.aggregation.classification.mace import MACE, _Codes, _e_step as mace_e_step
 
 LN3 = np.log(3.0)
 

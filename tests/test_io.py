@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import crowdtut.io as cio
+import crowdtut.io.peerannot as cio
+import crowdtut.io._atomic as cio_atomic
 from crowdtut.answers import encode_answers
 from crowdtut.io import atomic_write, from_dense, read_peerannot, to_dense, write_peerannot
 
@@ -278,7 +279,7 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
     def failing_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(cio.os, "replace", failing_replace)
+    monkeypatch.setattr(cio_atomic.os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         atomic_write(target, "new")
     assert target.read_text() == "old"

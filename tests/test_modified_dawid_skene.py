@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crowdtut.aggregation.modified_dawid_skene import ModifiedDawidSkene, one_coin_matrices
+from crowdtut.aggregation.classification.modified_dawid_skene import ModifiedDawidSkene, one_coin_matrices
 from crowdtut.evaluation import accuracy_by_effort, subsample_answers
 
 
@@ -257,7 +257,7 @@ def test_agrees_with_sagemaker_manifest(birds):
 
 
 def test_batch_replay_reproduces_every_sagemaker_label(birds, mirror, tmp_path):
-    from crowdtut.sagemaker import read_output_manifest
+    from crowdtut.io.sagemaker import read_output_manifest
 
     with tarfile.open(mirror / "sagemaker_birds/ic_data.tar.gz") as archive:
         archive.extract("ic_data/output.manifest", tmp_path, filter="data")

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crowdtut.aggregation.modified_dawid_skene import ModifiedDawidSkene
-from crowdtut.sagemaker import (
+from crowdtut.aggregation.classification.modified_dawid_skene import ModifiedDawidSkene
+from crowdtut.io.sagemaker import (
     agreement,
     parse_worker_response,
     read_output_manifest,

@@ -27,8 +27,8 @@ from crowdtut.aggregation import (
     SegmentationMajorityVote,
     SegmentationRASA,
 )
-from crowdtut.aggregation.segmentation import encode_segmentations
-from crowdtut.simulate_segmentation import simulate_segmentations
+from crowdtut.answers import encode_masks as encode_segmentations
+from crowdtut.simulate import simulate_segmentations
 
 METHODS = [SegmentationMajorityVote, SegmentationEM, SegmentationRASA, STAPLE]
 VARIANTS = [

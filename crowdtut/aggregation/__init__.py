@@ -6,22 +6,22 @@ needs majority vote does not pay for scipy's special functions or the clustering
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_attributes
 
 _WHERE = {
     "ClassificationAggregator": "_base",
     "NotFittedError": "_base",
-    "MajorityVote": "voting",
-    "NaiveSoft": "voting",
-    "Wawa": "voting",
-    "ZeroBasedSkill": "voting",
-    "IWMV": "voting",
-    "DawidSkene": "dawid_skene",
-    "OneCoinDawidSkene": "dawid_skene",
-    "ClusteredDawidSkene": "dawid_skene",
-    "GLAD": "glad",
-    "MACE": "mace",
-    "ModifiedDawidSkene": "modified_dawid_skene",
+    "MajorityVote": "classification.voting",
+    "NaiveSoft": "classification.voting",
+    "Wawa": "classification.voting",
+    "ZeroBasedSkill": "classification.voting",
+    "IWMV": "classification.voting",
+    "DawidSkene": "classification.dawid_skene",
+    "OneCoinDawidSkene": "classification.dawid_skene",
+    "ClusteredDawidSkene": "classification.dawid_skene",
+    "GLAD": "classification.glad",
+    "MACE": "classification.mace",
+    "ModifiedDawidSkene": "classification.modified_dawid_skene",
     "SegmentationMajorityVote": "segmentation",
     "SegmentationEM": "segmentation",
     "SegmentationRASA": "segmentation",
@@ -30,15 +30,4 @@ _WHERE = {
     "CoAssociationClustering": "clustering",
 }
 __all__ = list(_WHERE)
-
-
-def __getattr__(name: str):  # PEP 562
-    if name in _WHERE:
-        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'crowdtut.aggregation' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _WHERE)

@@ -21,8 +21,8 @@ from torch import nn
 
 from ..aggregation._base import NotFittedError
 from ..aggregation._em import normalize_log, safe_log
-from ..aggregation.dawid_skene import confusion_from_posterior, log_joint
-from ..aggregation.voting import vote_shares
+from ..aggregation.classification.dawid_skene import confusion_from_posterior, log_joint
+from ..aggregation.classification.voting import vote_shares
 from ..answers import CrowdAnswers, encode_answers
 from .layers import CONN_TYPES, CoNAL, CrowdLayer, masked_cross_entropy
 from .training import History, as_tensor, predict_proba, seeded, train

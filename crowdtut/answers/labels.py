@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Hashable, Iterable, Literal
 import numpy as np
 import pandas as pd
 
+from ._encode import check_frame, factorize, repeated_rows
+
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
@@ -155,29 +157,6 @@ class CrowdAnswers:
         )
 
 
-def _factorize(values: pd.Series, name: str, universe: Iterable[Hashable] | None = None):
-    """Codes and index for one column; sorted when the values can be sorted."""
-    if universe is not None:
-        index = pd.Index(list(universe), name=name)
-        if not index.is_unique:
-            dup = index[index.duplicated()].unique().tolist()[:5]
-            raise ValueError(f"{name} list has repeated entries: {dup}")
-        codes = index.get_indexer(values)
-        unknown = codes < 0
-        if unknown.any():
-            bad = pd.unique(np.asarray(values)[unknown])
-            raise ValueError(
-                f"{unknown.sum()} answers have a {name} outside the given {name} list "
-                f"{index.tolist()[:20]}: {bad.tolist()[:10]}"
-            )
-        return codes.astype(np.int64), index
-    try:
-        codes, uniques = pd.factorize(values, sort=True)
-    except TypeError:  # mixed types that cannot be ordered: keep order of first appearance
-        codes, uniques = pd.factorize(values, sort=False)
-    return codes.astype(np.int64), pd.Index(uniques, name=name)
-
-
 def encode_answers(
     answers: pd.DataFrame | CrowdAnswers,
     *,
@@ -211,31 +190,10 @@ def encode_answers(
         if classes is None and tasks is None:
             return answers
         answers = answers.to_frame()
-    if not isinstance(answers, pd.DataFrame):
-        raise TypeError(
-            f"answers must be a pandas DataFrame with columns task, worker, label; got "
-            f"{type(answers).__name__}"
-        )
-    missing = [c for c in _COLUMNS if c not in answers.columns]
-    if missing:
-        raise ValueError(
-            f"answers is missing column(s) {missing}; it has {list(answers.columns)} "
-            f"and needs {list(_COLUMNS)}"
-        )
-    if len(answers) == 0:
-        raise ValueError("answers is empty: there is nothing to aggregate")
-    for column in _COLUMNS:
-        isna = answers[column].isna().to_numpy()
-        if isna.any():
-            rows = answers.index[isna].tolist()[:5]
-            raise ValueError(
-                f"column {column!r} has {int(isna.sum())} missing value(s) (NaN/None), "
-                f"first at row(s) {rows}; drop or fill them first"
-            )
-
-    task, task_index = _factorize(answers["task"], "task", tasks)
-    worker, worker_index = _factorize(answers["worker"], "worker")
-    label, class_index = _factorize(answers["label"], "label", classes)
+    check_frame(answers, _COLUMNS)
+    task, task_index = factorize(answers["task"], "task", tasks)
+    worker, worker_index = factorize(answers["worker"], "worker")
+    label, class_index = factorize(answers["label"], "label", classes)
     if len(class_index) < 2:
         raise ValueError(
             f"answers hold a single class {class_index.tolist()}; pass classes=[...] with the "
@@ -243,10 +201,7 @@ def encode_answers(
         )
 
     if duplicates != "keep":
-        key = task * len(worker_index) + worker
-        order = np.argsort(key, kind="stable")
-        repeated = np.zeros(len(key), dtype=bool)
-        repeated[order[1:]] = key[order[1:]] == key[order[:-1]]
+        repeated = repeated_rows(task, worker, sizes=(len(task_index), len(worker_index)))
         if repeated.any():
             if duplicates == "raise":
                 rows = np.flatnonzero(repeated)

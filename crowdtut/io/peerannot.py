@@ -1,37 +1,10 @@
-"""Readers and writers for the file formats crowd answers come in.
-
-Three layouts hold the same information, one answer per (task, worker) pair:
-
-- the **long table** (crowdtut's and crowd-kit's public input): a DataFrame with the columns
-  ``task``, ``worker``, ``label``, one row per answer;
-- a **peerannot folder**: ``answers.json`` mapping each task to the answers it received,
-  ``{task: {worker: label}}`` with string keys, beside ``metadata.json`` (``name``,
-  ``n_classes``, ``n_workers``, ``n_tasks``) and optionally ``ground_truth.npy`` (one true label
-  per task, indexed by task id). peerannot indexes arrays by these ids, so tasks are
-  ``0..n_tasks-1``, workers are below ``n_workers`` and labels below ``n_classes``;
-- a **dense matrix** (Rodrigues et al.'s LabelMe ``answers.txt``): one row per task, one column
-  per worker, and a sentinel (``-1``) where a worker did not answer.
-
-:func:`read_peerannot` / :func:`write_peerannot` and :func:`from_dense` / :func:`to_dense` convert
-between them. Every file is written through :func:`atomic_write`: into a temporary file in the
-target directory, then renamed over the target, so that a reader never sees half a file.
-
->>> import pandas as pd
->>> long = pd.DataFrame({"task": [0, 0, 1], "worker": [0, 1, 1], "label": [1, 0, 1]})
->>> matrix, tasks, workers = to_dense(long)
->>> matrix
-array([[ 1,  0],
-       [-1,  1]])
->>> from_dense(matrix).equals(long)
-True
-"""
+"""peerannot dataset folders: answers.json, metadata.json and ground_truth.npy."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -39,82 +12,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .answers import CrowdAnswers, encode_answers
-
-__all__ = [
-    "PeerannotFolder",
-    "PeerannotCodes",
-    "read_peerannot",
-    "write_peerannot",
-    "from_dense",
-    "to_dense",
-    "atomic_write",
-]
+from ..answers import CrowdAnswers, encode_answers
+from ._atomic import atomic_write
 
 ANSWERS_FILE = "answers.json"
 METADATA_FILE = "metadata.json"
 TRUTH_FILE = "ground_truth.npy"
 _INT_KEY = re.compile(r"-?(0|[1-9][0-9]*)")
-
-
-# --- atomic writes ---------------------------------------------------------------------------
-def _default_file_mode() -> int:
-    """The mode ``open(path, "w")`` would give a new file (0o666 minus the umask).
-
-    Reading the umask means setting it for an instant; a file created by another thread in that
-    instant would get mode 0o666 & ~0.
-    """
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _atomic_write_bytes(path: str | os.PathLike, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` so that ``path`` holds either its old content or all of ``data``.
-
-    The bytes go to a temporary file in the same directory (so the rename cannot cross file
-    systems), are flushed to disk, and the file is renamed over ``path`` with :func:`os.replace`.
-    On any error the temporary file is removed and ``path`` is left as it was. A new file gets
-    the permissions ``open`` would give it; a replaced file keeps its own.
-
-    Parameters
-    ----------
-    path : path of the file to write. Its directory must exist.
-    data : bytes, or str (encoded as UTF-8).
-
-    Returns
-    -------
-    Path
-        ``path`` as a :class:`pathlib.Path`.
-    """
-    path = Path(path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"data must be bytes or str, got {type(data).__name__}")
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = _default_file_mode()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
-
-atomic_write = _atomic_write_bytes
-
 
 # --- peerannot folders -----------------------------------------------------------------------
 @dataclass(frozen=True, eq=False, repr=False)
@@ -595,116 +499,4 @@ def _truth_bytes(truth, data: CrowdAnswers, task_ids, label_ids, n_classes: int,
     return buffer.getvalue()
 
 
-# --- dense matrices --------------------------------------------------------------------------
-def _is_missing(values: np.ndarray, missing) -> np.ndarray:
-    if missing is None or (isinstance(missing, float) and np.isnan(missing)):
-        return pd.isna(values)
-    mask = values == missing
-    if values.dtype.kind == "f":
-        mask |= np.isnan(values)
-    return mask
 
-
-def from_dense(
-    matrix: np.ndarray | pd.DataFrame,
-    missing: Any = -1,
-    *,
-    tasks: pd.Index | list | None = None,
-    workers: pd.Index | list | None = None,
-) -> pd.DataFrame:
-    """The long table of a dense answer matrix (rows are tasks, columns workers).
-
-    Parameters
-    ----------
-    matrix : 2-D array of integer labels, or a DataFrame (its index and columns then name the
-        tasks and workers). Floats are accepted when every answer is a whole number.
-    missing : the value meaning "no answer" (``-1`` in Rodrigues et al.'s LabelMe files);
-        ``np.nan`` for NaN. NaN is always treated as missing in a float matrix.
-    tasks, workers : names of the rows and columns; by default their positions (or the
-        DataFrame's index and columns).
-
-    Returns
-    -------
-    DataFrame with columns ``task``, ``worker``, ``label`` (int64), ordered by task then worker.
-    """
-    if isinstance(matrix, pd.DataFrame):
-        tasks = matrix.index if tasks is None else tasks
-        workers = matrix.columns if workers is None else workers
-        matrix = matrix.to_numpy()
-    values = np.asarray(matrix)
-    if values.ndim != 2:
-        raise ValueError(f"matrix must be 2-D (tasks x workers); got shape {values.shape}")
-    rows, cols = np.nonzero(~_is_missing(values, missing))
-    labels = values[rows, cols]
-    if labels.dtype.kind == "f":
-        if not np.all(labels == np.round(labels)):
-            bad = np.flatnonzero(labels != np.round(labels))[0]
-            raise ValueError(
-                f"matrix[{rows[bad]}, {cols[bad]}] = {labels[bad]} is not an integer label"
-            )
-        labels = labels.astype(np.int64)
-    elif labels.dtype.kind not in "iub":
-        raise ValueError(f"matrix must hold integer labels; got dtype {values.dtype}")
-    for names, n, what in ((tasks, values.shape[0], "tasks"), (workers, values.shape[1], "workers")):
-        if names is not None and len(names) != n:
-            raise ValueError(f"{what} has {len(names)} names for {n} {what[:-1]} positions")
-    task = rows if tasks is None else pd.Index(tasks).take(rows)
-    worker = cols if workers is None else pd.Index(workers).take(cols)
-    return pd.DataFrame(
-        {
-            "task": np.asarray(task),
-            "worker": np.asarray(worker),
-            "label": labels.astype(np.int64),
-        }
-    )
-
-
-def to_dense(
-    answers: pd.DataFrame | CrowdAnswers, missing: int = -1
-) -> tuple[np.ndarray, pd.Index, pd.Index]:
-    """The dense answer matrix of a long table (rows are tasks, columns workers).
-
-    Parameters
-    ----------
-    answers : long DataFrame (``task``, ``worker``, ``label``) or CrowdAnswers, with integer
-        labels and at most one answer per (task, worker) pair.
-    missing : the integer written where a worker did not answer; no label may equal it.
-
-    Returns
-    -------
-    matrix : ndarray of int64, shape (n_tasks, n_workers)
-    tasks, workers : pandas.Index naming the rows and columns (sorted, as
-        :func:`crowdtut.answers.encode_answers` orders them; a CrowdAnswers keeps its own, tasks
-        without answers included).
-
-    Raises
-    ------
-    ValueError
-        Repeated (task, worker) pairs, labels that are not integers, or a label equal to
-        ``missing``.
-    """
-    if isinstance(answers, CrowdAnswers):
-        data = answers
-        key = data.task * data.n_workers + data.worker
-        if len(np.unique(key)) != len(key):
-            raise ValueError(
-                "answers repeat (task, worker) pairs; a dense matrix holds one answer per cell"
-            )
-    else:
-        data = encode_answers(answers, duplicates="raise")
-    labels = np.asarray(data.classes)
-    if labels.dtype.kind not in "iu":
-        if labels.dtype == object and all(_is_int(v) for v in labels):
-            labels = labels.astype(np.int64)
-        else:
-            raise ValueError(
-                f"a dense matrix holds integer labels; got {data.classes[:10].tolist()}: encode "
-                "them first (e.g. the codes of encode_answers)"
-            )
-    if not _is_int(missing):
-        raise ValueError(f"missing must be an integer, got {missing!r}")
-    if (labels == missing).any():
-        raise ValueError(f"label {missing} equals missing={missing}; choose another missing value")
-    matrix = np.full((data.n_tasks, data.n_workers), missing, dtype=np.int64)
-    matrix[data.task, data.worker] = labels[data.label]
-    return matrix, data.tasks, data.workers

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .io import atomic_write
+from ._atomic import atomic_write
 
 __all__ = [
     "read_worker_responses",

@@ -7,9 +7,10 @@ from typing import Hashable, Iterable
 import numpy as np
 import pandas as pd
 
-from ..answers import CrowdAnswers, DuplicatePolicy, encode_answers
-from ._base import ClassificationAggregator, check_choice, check_non_negative, check_positive_int
-from ._em import converged, normalize_log, safe_log
+from ...answers import CrowdAnswers, DuplicatePolicy, encode_answers
+from .._base import ClassificationAggregator
+from ..._checks import check_choice, check_non_negative, check_positive_int
+from .._em import converged, normalize_log, safe_log
 from .voting import vote_shares
 
 __all__ = ["DawidSkene", "OneCoinDawidSkene", "ClusteredDawidSkene"]

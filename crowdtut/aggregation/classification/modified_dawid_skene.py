@@ -21,9 +21,10 @@ from typing import Hashable, Iterable, Literal
 import numpy as np
 import pandas as pd
 
-from ..answers import CrowdAnswers, DuplicatePolicy, encode_answers
-from ._base import ClassificationAggregator, check_choice, check_non_negative, check_positive_int
-from ._em import converged, normalize_log, normalize_rows, safe_log
+from ...answers import CrowdAnswers, DuplicatePolicy, encode_answers
+from .._base import ClassificationAggregator
+from ..._checks import check_choice, check_non_negative, check_positive_int
+from .._em import converged, normalize_log, normalize_rows, safe_log
 from .dawid_skene import log_joint
 
 __all__ = ["ModifiedDawidSkene", "one_coin_matrices"]

@@ -17,21 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._checks import check_int as _check_int, check_fraction as _check_fraction
-from .answers import CrowdAnswers, encode_answers
-from .simulate_clustering import (
-    WORKER_KINDS,
-    IntruderHits,
-    SimulatedPartitions,
-    VisualStructure,
-    hit_arithmetic,
-    make_hits,
-    make_intruder_hits,
-    simulate_intruder_answers,
-    simulate_partitions,
-    visual_structure,
-)
-from .simulate_segmentation import SimulatedSegmentations, simulate_segmentations
+from .._checks import check_int as _check_int, check_fraction as _check_fraction
+from ..answers import CrowdAnswers, encode_answers
 
 __all__ = [
     "SimulatedCrowd",
@@ -40,18 +27,6 @@ __all__ = [
     "student_teacher",
     "discrete_difficulty",
     "bayes_oracle",
-    "simulate_segmentations",
-    "SimulatedSegmentations",
-    "hit_arithmetic",
-    "make_hits",
-    "VisualStructure",
-    "visual_structure",
-    "SimulatedPartitions",
-    "simulate_partitions",
-    "IntruderHits",
-    "make_intruder_hits",
-    "simulate_intruder_answers",
-    "WORKER_KINDS",
 ]
 
 _DENSE_LIMIT = 4_000_000  # random keys drawn at once when choosing workers (32 MB of float64)

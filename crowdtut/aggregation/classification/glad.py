@@ -7,9 +7,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..answers import CrowdAnswers
-from ._base import ClassificationAggregator, check_non_negative, check_positive_int
-from ._em import converged, normalize_log, normalize_rows, safe_log
+from ...answers import CrowdAnswers
+from .._base import ClassificationAggregator
+from ..._checks import check_non_negative, check_positive_int
+from .._em import converged, normalize_log, normalize_rows, safe_log
 
 __all__ = ["GLAD"]
 

@@ -31,7 +31,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ._checks import check_int as _check_int, check_fraction as _check_fraction
+from .._checks import check_int as _check_int, check_fraction as _check_fraction
 
 __all__ = [
     "hit_arithmetic",

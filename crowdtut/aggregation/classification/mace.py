@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma
 
-from ..answers import CrowdAnswers
-from ._base import ClassificationAggregator, check_choice, check_non_negative, check_positive_int
-from ._em import converged, normalize_log, normalize_rows, safe_log
+from ...answers import CrowdAnswers
+from .._base import ClassificationAggregator
+from ..._checks import check_choice, check_non_negative, check_positive_int
+from .._em import converged, normalize_log, normalize_rows, safe_log
 
 __all__ = ["MACE"]
 

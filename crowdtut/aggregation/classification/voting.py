@@ -7,8 +7,9 @@ from typing import Hashable, Iterable, Literal
 import numpy as np
 import pandas as pd
 
-from ..answers import CrowdAnswers, DuplicatePolicy, encode_answers
-from ._base import ClassificationAggregator, check_choice, check_non_negative, check_positive_int
+from ...answers import CrowdAnswers, DuplicatePolicy, encode_answers
+from .._base import ClassificationAggregator
+from ..._checks import check_choice, check_non_negative, check_positive_int
 
 __all__ = ["MajorityVote", "NaiveSoft", "Wawa", "ZeroBasedSkill", "IWMV"]
 

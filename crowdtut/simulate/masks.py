@@ -23,7 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ._checks import check_int as _check_int
+from .._checks import check_int as _check_int
 
 __all__ = ["SimulatedSegmentations", "simulate_segmentations"]
 

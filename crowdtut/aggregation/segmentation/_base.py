@@ -1,0 +1,152 @@
+"""What the segmentation aggregators share: the base class, rates in (0, 1) and overlap scores."""
+
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .._base import Estimator, NotFittedError
+from ..._checks import check_non_negative
+from ...answers.masks import MaskAnswers, encode_masks
+
+_EPS = 1e-10  # bound on probabilities, so that no log is -inf
+_NO_EVIDENCE = 0.5  # value of a rate with nothing to estimate it from (an empty region)
+
+Scope = Literal["task", "global"]
+
+
+# --- the estimators --------------------------------------------------------------------------
+def _logit(p: np.ndarray) -> np.ndarray:
+    return np.log(p) - np.log1p(-p)
+
+
+def _rate(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` bounded away from 0 and 1; ``_NO_EVIDENCE`` where ``den`` is 0."""
+    out = np.divide(num, den, out=np.full(np.broadcast(num, den).shape, _NO_EVIDENCE), where=den > 0)
+    return np.clip(out, _EPS, 1.0 - _EPS)
+
+
+class SegmentationAggregator(Estimator):
+    """Base class: ``fit`` encodes the masks once, ``_fit`` returns one score per pattern row.
+
+    A pixel is in the aggregated mask when its score (vote share or posterior probability) is
+    at least 0.5 (``_ties_in = True``, votes) or above 0.5 (posteriors). With ``smoothing > 0``
+    the score maps are first blurred by a Gaussian of that standard deviation in pixels, a
+    simple spatial prior.
+    """
+
+    _ties_in = False
+
+    def fit(self, answers: pd.DataFrame | MaskAnswers) -> "SegmentationAggregator":
+        """Fit on long answers (columns ``task``, ``worker``, ``segmentation``)."""
+        self._validate_params()
+        data = encode_masks(answers)
+        self._finish(data, self._fit(data))
+        return self
+
+    def fit_predict(self, answers: pd.DataFrame | MaskAnswers) -> pd.Series:
+        """Fit and return the aggregated mask of every task (Series of bool arrays)."""
+        return self.fit(answers).segmentations_
+
+    @property
+    def probas_(self) -> pd.Series:
+        """Per task, the score map that is thresholded at 0.5 (float32 arrays), before smoothing.
+
+        Built on first access from the fitted pattern table.
+        """
+        if "_scores" not in vars(self):
+            raise NotFittedError(
+                f"{type(self).__name__} has no attribute 'probas_' yet: call fit(answers) first"
+            )
+        if "_probas" not in vars(self):
+            self._probas = self._data.to_maps(self._scores.astype(np.float32), name="proba")
+        return self._probas
+
+    # --- for subclasses ----------------------------------------------------------------------
+    def _fit(self, data: MaskAnswers) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _validate_params(self) -> None:
+        check_non_negative("smoothing", self.smoothing)
+
+    def _threshold(self, scores: np.ndarray) -> np.ndarray:
+        return scores >= 0.5 if self._ties_in else scores > 0.5
+
+    def _finish(self, data: MaskAnswers, scores: np.ndarray) -> None:
+        self._data, self._scores = data, scores
+        vars(self).pop("_probas", None)
+        if not self.smoothing:
+            self.segmentations_ = data.to_maps(self._threshold(scores), name="segmentation")
+            return
+        from scipy.ndimage import gaussian_filter
+
+        out: list = [None] * data.n_tasks
+        for tasks, maps in data.map_groups(scores.astype(np.float32)):
+            smooth = gaussian_filter(maps, sigma=(0, self.smoothing, self.smoothing), mode="nearest")
+            hard = self._threshold(smooth)
+            for i, t in enumerate(tasks):
+                out[t] = hard[i]
+        self.segmentations_ = pd.Series(out, index=data.tasks, name="segmentation", dtype=object)
+
+    @staticmethod
+    def _worker_series(data: MaskAnswers, values: np.ndarray, name: str) -> pd.Series:
+        """Per-(task, rank) values, shape (n_tasks, max_answers), as a Series by (task, worker)."""
+        t, k, index = data.task_worker_index()
+        return pd.Series(values[t, k], index=index, name=name)
+
+    def _pool(self, data: MaskAnswers, *sums: np.ndarray) -> tuple[np.ndarray, ...]:
+        """For ``scope="global"``: per-(task, rank) sums added up per worker, then broadcast back.
+
+        Returns the per-worker sums first and the broadcast (n_tasks, max_answers) arrays after.
+        """
+        present = data.present
+        codes = data.rank_worker[present]
+        per_worker = tuple(
+            np.bincount(codes, weights=s[present], minlength=data.n_workers) for s in sums
+        )
+        back = tuple(np.where(present, w[np.maximum(data.rank_worker, 0)], 0.0) for w in per_worker)
+        return per_worker + back
+
+
+
+def _align_weights(data: MaskAnswers, weights) -> np.ndarray:
+    """Weights by worker, or by (task, worker), as a (n_tasks, max_answers) array."""
+    series = pd.Series(weights, dtype=np.float64)
+    t, k, index = data.task_worker_index()
+    if isinstance(series.index, pd.MultiIndex):
+        values = series.reindex(index).to_numpy()
+        absent = index[np.isnan(values)]
+        what = "(task, worker) pair(s)"
+    else:
+        values = series.reindex(data.workers).to_numpy()[data.rank_worker[t, k]]
+        absent = data.workers[np.isnan(series.reindex(data.workers).to_numpy())]
+        what = "worker(s)"
+    if len(absent):
+        raise ValueError(f"weights lack {len(absent)} {what} of the answers, e.g. {list(absent[:5])}")
+    if not np.all(np.isfinite(values)) or (values < 0).any():
+        raise ValueError("weights must be finite and non-negative")
+    out = np.zeros(data.rank_worker.shape)
+    out[t, k] = values
+    total = out.sum(axis=1)
+    if (total <= 0).any():
+        raise ValueError(
+            f"the weights of every worker of task {data.tasks[int(np.argmin(total))]!r} are 0; "
+            "each task needs a positive total weight"
+        )
+    return out
+
+
+
+def _shares(data: MaskAnswers, weights: np.ndarray) -> np.ndarray:
+    """Per row, the sum of the (per-task normalised) weights of the workers who marked it."""
+    return np.einsum("rk,rk->r", data.row_bits, weights[data.row_task], dtype=np.float64)
+
+
+
+def _iou(inter: np.ndarray, union: np.ndarray) -> np.ndarray:
+    """IoU from intersection and union sizes; two empty masks agree perfectly (1.0)."""
+    return np.divide(inter, union, out=np.ones_like(inter, dtype=np.float64), where=union > 0)
+
