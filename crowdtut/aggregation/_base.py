@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Hashable
+import inspect
+from typing import Hashable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -17,20 +18,63 @@ class NotFittedError(AttributeError):
 
 
 class Estimator:
-    """What every crowdtut estimator shares: a repr of its hyper-parameters, and a clear
-    :class:`NotFittedError` when a learned (trailing-underscore) attribute is read before ``fit``."""
+    """What every crowdtut estimator shares.
+
+    - ``get_params`` / ``set_params`` read the hyper-parameters from the signature of
+      ``__init__`` (which stores each argument unchanged under its own name), so that
+      :func:`sklearn.base.clone` and grid searches work;
+    - a repr of the hyper-parameters;
+    - reading a learned (trailing-underscore) attribute before ``fit`` raises
+      :class:`NotFittedError`; after ``fit``, a name the model does not have raises a plain
+      :class:`AttributeError` listing the learned attributes that exist.
+    """
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        init = cls.__init__
+        if init is object.__init__:
+            return []
+        params = inspect.signature(init).parameters.values()
+        return [
+            p.name for p in params
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The hyper-parameters, by name (``deep`` is accepted for scikit-learn's sake)."""
+        return {name: getattr(self, name) for name in self._get_param_names()}
+
+    def set_params(self, **params) -> "Estimator":
+        """Set hyper-parameters by name; an unknown name is a ``ValueError`` listing the valid ones."""
+        valid = self._get_param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(
+                    f"{type(self).__name__} has no hyper-parameter {name!r}; valid ones: "
+                    f"{', '.join(valid)}"
+                )
+            setattr(self, name, value)
+        return self
 
     def __repr__(self) -> str:
-        params = {k: v for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_")}
-        inner = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({inner})"
 
+    def _learned_attributes(self) -> list[str]:
+        return sorted(k for k in vars(self) if k.endswith("_") and not k.startswith("_"))
+
     def __getattr__(self, name: str):
-        if name.endswith("_") and not name.startswith("__"):
+        if name.startswith("__") or not name.endswith("_"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        learned = self._learned_attributes()
+        if not learned:
             raise NotFittedError(
                 f"{type(self).__name__} has no attribute {name!r} yet: call fit(answers) first"
             )
-        raise AttributeError(name)
+        raise AttributeError(
+            f"{type(self).__name__} has no attribute {name!r}; after fit it has "
+            f"{', '.join(learned)}"
+        )
 
 
 class ClassificationAggregator(Estimator):
@@ -87,21 +131,3 @@ class ClassificationAggregator(Estimator):
         self.probas_ = data.task_class_frame(proba)
         self.probas_.columns.name = "label"
         self.labels_ = data.task_series(data.classes.take(label_codes), name="agg_label")
-
-
-
-def check_positive_int(name: str, value, *, allow_zero: bool = False) -> None:
-    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if not ok or value < 0 or (value == 0 and not allow_zero):
-        what = "a non-negative" if allow_zero else "a positive"
-        raise ValueError(f"{name}={value!r}; expected {what} integer")
-
-
-def check_non_negative(name: str, value) -> None:
-    if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(value, bool) or not value >= 0:
-        raise ValueError(f"{name}={value!r}; expected a non-negative number")
-
-
-def check_choice(name: str, value, choices: tuple) -> None:
-    if value not in choices:
-        raise ValueError(f"{name}={value!r}; expected one of {', '.join(map(repr, choices))}")
