@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import is_int
 from ..answers import CrowdAnswers, encode_answers
 
 
@@ -109,14 +110,14 @@ def to_dense(
         data = encode_answers(answers, duplicates="raise")
     labels = np.asarray(data.classes)
     if labels.dtype.kind not in "iu":
-        if labels.dtype == object and all(_is_int(v) for v in labels):
+        if labels.dtype == object and all(is_int(v) for v in labels):
             labels = labels.astype(np.int64)
         else:
             raise ValueError(
                 f"a dense matrix holds integer labels; got {data.classes[:10].tolist()}: encode "
                 "them first (e.g. the codes of encode_answers)"
             )
-    if not _is_int(missing):
+    if not is_int(missing):
         raise ValueError(f"missing must be an integer, got {missing!r}")
     if (labels == missing).any():
         raise ValueError(f"label {missing} equals missing={missing}; choose another missing value")
@@ -125,6 +126,3 @@ def to_dense(
     return matrix, data.tasks, data.workers
 
 
-
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))

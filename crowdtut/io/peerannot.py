@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from .._checks import is_int
 from ..answers import CrowdAnswers, encode_answers
 from ._atomic import atomic_write
 
@@ -134,10 +135,6 @@ def _convert_keys(keys: list[str]) -> list:
     return list(keys)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
 def read_peerannot(folder: str | os.PathLike, *, check_labels: bool = True) -> PeerannotFolder:
     """Read a peerannot dataset folder: ``answers.json``, ``metadata.json`` and ``ground_truth.npy``.
 
@@ -186,7 +183,7 @@ def read_peerannot(folder: str | os.PathLike, *, check_labels: bool = True) -> P
     if not isinstance(metadata, dict):
         raise ValueError(f"{metadata_path} must hold a JSON object; found a {type(metadata).__name__}")
     declared = metadata.get("n_classes")
-    if declared is not None and not (_is_int(declared) and declared >= 1):
+    if declared is not None and not (is_int(declared) and declared >= 1):
         raise ValueError(f"{metadata_path}: n_classes must be a positive integer, got {declared!r}")
 
     task_keys, worker_keys, labels = [], [], []
@@ -197,7 +194,7 @@ def read_peerannot(folder: str | os.PathLike, *, check_labels: bool = True) -> P
                 f"found {by_worker!r}"
             )
         for worker, label in by_worker.items():
-            if not _is_int(label):
+            if not is_int(label):
                 raise ValueError(
                     f"{answers_path}: task {task!r}, worker {worker!r}: label {label!r} is not an "
                     "integer class code"
@@ -234,7 +231,7 @@ def read_peerannot(folder: str | os.PathLike, *, check_labels: bool = True) -> P
     task_map = dict(zip(votes, tasks))
     workers = _convert_keys(sorted(set(worker_keys)))
     worker_map = dict(zip(sorted(set(worker_keys)), workers))
-    int_workers = all(_is_int(w) for w in workers)
+    int_workers = all(is_int(w) for w in workers)
     answers = pd.DataFrame(
         {
             "task": pd.Series([task_map[t] for t in task_keys], dtype=tasks.dtype),
@@ -300,7 +297,7 @@ _ENCODE_FIRST = (
 def _integer_ids(index: pd.Index, what: str) -> np.ndarray:
     values = np.asarray(index)
     if values.dtype.kind not in "iu":
-        if values.dtype == object and len(values) and all(_is_int(v) for v in values):
+        if values.dtype == object and len(values) and all(is_int(v) for v in values):
             values = values.astype(np.int64)
         else:
             raise ValueError(
@@ -381,7 +378,7 @@ def write_peerannot(
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a non-empty string, got {name!r}")
-    if n_classes is not None and not (_is_int(n_classes) and n_classes >= 1):
+    if n_classes is not None and not (is_int(n_classes) and n_classes >= 1):
         raise ValueError(f"n_classes must be a positive integer, got {n_classes!r}")
     data = _as_crowd_answers(answers, n_classes, encode)
 
