@@ -47,6 +47,15 @@ def check_random_state(value) -> None:
         )
 
 
+_TIE = 1e-12  # probabilities this close to the row's maximum are ties (rounding of sums)
+
+
+def first_of_max(proba: np.ndarray) -> np.ndarray:
+    """Per row, the first column whose value equals the maximum up to rounding (``_TIE``): the
+    hard-label rule for exact ties, immune to the order in which sums were taken."""
+    return (proba >= proba.max(axis=1, keepdims=True) - _TIE).argmax(axis=1)
+
+
 class NotFittedError(AttributeError):
     """Raised when a learned attribute is read before ``fit``."""
 
@@ -183,7 +192,7 @@ class ClassificationAggregator(Estimator):
         if proba.shape != (data.n_tasks, data.n_classes):
             raise RuntimeError(f"internal: proba has shape {proba.shape}")
         if label_codes is None:
-            label_codes = proba.argmax(axis=1)
+            label_codes = first_of_max(proba)
         self.classes_ = data.classes
         self.probas_ = data.task_class_frame(proba)
         self.probas_.columns.name = "label"

@@ -181,14 +181,13 @@ class MACE(ClassificationAggregator):
     - restarts are compared by their objective (log-posterior under EM, evidence lower bound
       under VB) rather than by the log-likelihood, the quantity each restart increases.
 
-    MACE may break an exact tie. On a task with two votes for each of two classes from workers
-    the data cannot tell apart, the likelihood is symmetric under swapping the two classes but
-    its maxima are not at the symmetric point: a solution in which the workers spam one of the
-    labels explains the answers better than one in which they all know half the time. Each
-    restart starts from a random (asymmetric) spamming strategy and climbs to one of the two
-    mirror-image maxima, so the posterior is near 0/1 rather than 0.5/0.5. That is the model's
-    maximum-a-posteriori answer, not a numerical artefact; use a voting model or Dawid-Skene
-    where exact ties must stay ties.
+    MACE may break an exact tie. On a lone task with two votes for each of two classes,
+    variational Bayes (the default) ends near 0.98/0.02 rather than 0.5/0.5: the Beta(0.5, 0.5)
+    prior on competence favours workers who either always know or always spam, each restart
+    starts from a random, asymmetric spamming strategy, and the updates climb from there to
+    one of two mirror-image optima (the restarts do not reach the symmetric point). ``method=
+    "em"`` and larger symmetric fixtures (two tasks mirroring each other) keep 0.5/0.5. Use a
+    voting model or Dawid-Skene where lone exact ties must stay ties.
 
     Examples
     --------

@@ -13,6 +13,7 @@ from ..._checks import check_non_negative
 from ...answers.masks import MaskAnswers, encode_masks
 
 _EPS = 1e-10  # bound on probabilities, so that no log is -inf
+_TIE = 1e-9  # scores this close to 0.5 are ties
 _NO_EVIDENCE = 0.5  # value of a rate with nothing to estimate it from (an empty region)
 
 Scope = Literal["task", "global"]
@@ -66,7 +67,9 @@ class SegmentationAggregator(Estimator):
         check_non_negative("smoothing", self.smoothing)
 
     def _threshold(self, scores: np.ndarray) -> np.ndarray:
-        return scores >= 0.5 if self._ties_in else scores > 0.5
+        # scores within _TIE of 0.5 are exact ties whose last bits depend on the order of the
+        # workers: they are kept (votes) or left out (posteriors) whatever that order
+        return scores >= 0.5 - _TIE if self._ties_in else scores > 0.5 + _TIE
 
     def _finish(self, data: MaskAnswers, scores: np.ndarray) -> None:
         self.probas_ = data.to_maps(scores.astype(np.float32), name="proba")
