@@ -19,7 +19,7 @@ _MAX_LOG_BETA = 30.0  # beta = exp(30) ~ 1e13 is far beyond any useful easiness;
 _MAX_STEP = 4.0  # largest change of one parameter in one Newton step
 _MAX_HALVINGS = 30
 _FINAL_ROUNDS = 100  # block-Newton rounds of the final M-step (it stops once nothing moves)
-_FINAL_MOVE = 1e-9
+_FINAL_MOVE = 1e-7
 
 
 def _log_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -137,9 +137,11 @@ class _MStep:
 def _backtrack(theta, step, value, values, upper: float) -> np.ndarray:
     """Halve, coordinate by coordinate, every step that lowers that coordinate's own objective."""
     step = np.clip(step, -_MAX_STEP, _MAX_STEP)
+    # a change below rounding is not "worse": near the optimum it would halve 30 times for nothing
+    slack = 1e-12 * np.maximum(np.abs(value), 1.0)
     for _ in range(_MAX_HALVINGS):
         trial = np.minimum(theta + step, upper)
-        worse = values(trial) < value
+        worse = values(trial) < value - slack
         if not worse.any():
             return trial
         step[worse] *= 0.5
