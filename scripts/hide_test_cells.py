@@ -19,6 +19,7 @@ import argparse
 import ast
 import json
 import sys
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -92,6 +93,7 @@ def hide(nb: dict) -> tuple[dict, list[str]]:
         cells.append({
             "cell_type": "code",
             "execution_count": None,
+            "id": uuid.uuid4().hex[:8],
             "metadata": {"tags": [TAG]},
             "outputs": [],
             "source": _lines(tail),
