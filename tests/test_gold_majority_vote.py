@@ -88,7 +88,6 @@ def test_equal_skills_reduce_to_majority_vote():
 @pytest.mark.parametrize(
     "gold, kwargs, match",
     [
-        (None, {}, "needs gold labels"),
         (pd.Series({"nope": "x"}), {}, "not in the answers"),
         (pd.Series({"g1": "z"}), {}, "outside the classes"),
         (pd.Series(dtype=object), {}, "empty"),
@@ -100,6 +99,16 @@ def test_bad_gold(small, gold, kwargs, match):
     answers, _ = small
     with pytest.raises(ValueError, match=match):
         GoldMajorityVote().fit(answers, gold, **kwargs)
+
+
+def test_without_gold_every_worker_gets_the_prior(small):
+    answers, _ = small
+    plain = GoldMajorityVote().fit(answers)
+    assert plain.default_skill_ == 1.0 and (plain.skills_ == 1.0).all() and (plain.n_gold_ == 0).all()
+    assert plain.labels_.equals(MajorityVote().fit(answers).labels_)
+    prior = GoldMajorityVote(default_skill=0.4).fit(answers)
+    np.testing.assert_allclose(prior.skills_.to_numpy(), 0.4)
+    np.testing.assert_allclose(prior.probas_.to_numpy(), plain.probas_.to_numpy())
 
 
 def test_gold_label_of_a_declared_class_is_accepted(small):

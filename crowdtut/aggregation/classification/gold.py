@@ -22,13 +22,15 @@ class GoldMajorityVote(ClassificationAggregator):
     ``(h + pseudo_count * s0) / (n + pseudo_count)``, where ``s0`` is the prior skill; with the
     default ``pseudo_count=0`` this is the plain gold accuracy, as in crowd-kit. A worker who saw
     no gold task (where crowd-kit fails) gets the prior skill ``s0``: ``default_skill`` when given,
-    otherwise the pooled accuracy of all gold answers (the crowd's accuracy on gold). Each task's
+    otherwise the pooled accuracy of all gold answers (the crowd's accuracy on gold), or 1 when
+    there is no gold answer at all (``gold=None``: every worker weighs the same, which is majority
+    vote). Each task's
     label is the class with the largest sum of the skills of the workers who chose it; exact ties
     go to the class that comes first in ``classes_``.
 
     Parameters
     ----------
-    default_skill : prior skill in [0, 1], or ``None`` for the pooled gold accuracy.
+    default_skill : prior skill in [0, 1], or ``None`` for the pooled gold accuracy (1 without gold).
     pseudo_count : number of imaginary gold answers at the prior skill added to every worker
         (0: no shrinkage).
 
@@ -80,16 +82,17 @@ class GoldMajorityVote(ClassificationAggregator):
         from ...quality._gold import gold_hits
 
         self._validate_params()
-        if gold is None:
-            raise ValueError("GoldMajorityVote needs gold labels: fit(answers, gold=Series task -> label)")
         data = encode_answers(answers, classes=classes, duplicates=duplicates)
-        n, hits = gold_hits(data, gold)
-        if n.sum() == 0:
-            raise ValueError("no answer falls on a gold task: every gold task listed has no answers")
-        if self.default_skill is None:
-            prior = float(hits.sum() / n.sum())
+        if gold is None:
+            n, hits = np.zeros(data.n_workers, dtype=np.int64), np.zeros(data.n_workers)
         else:
+            n, hits = gold_hits(data, gold)
+        if self.default_skill is not None:
             prior = float(self.default_skill)
+        elif n.sum() > 0:
+            prior = float(hits.sum() / n.sum())
+        else:  # no gold answer at all: equal weights, i.e. majority vote
+            prior = 1.0
         c = float(self.pseudo_count)
         denom = n + c
         skills = np.divide(hits + c * prior, denom, out=np.full(data.n_workers, prior), where=denom > 0)
