@@ -91,7 +91,8 @@ def overlap_table(n_orders: int = 5) -> pd.DataFrame:
         accs, fractions, seconds = [], [], []
         for seed in range(n_orders):
             start = time.perf_counter()
-            r = dynamic_overlap(answers, confidence=0.95, aggregator="one_coin", skills=0.7, random_state=seed)
+            r = dynamic_overlap(answers, confidence=0.95, aggregator="one_coin", skills=0.7,
+                                random_state=seed)
             seconds.append(time.perf_counter() - start)
             accs.append(float((r.labels[truth.index] == truth).mean()))
             fractions.append(r.fraction_bought)

@@ -41,7 +41,8 @@ def test_skills_are_gold_accuracy_and_votes_are_weighted(small):
     assert model.default_skill_ == pytest.approx(5 / 6)
     assert model.skills_["d"] == pytest.approx(5 / 6)
     # task t: x <- a (1.0); y <- c (0.5), d (5/6), b (1.0)
-    np.testing.assert_allclose(model.probas_.loc["t", ["x", "y"]], [1.0 / (1 + 0.5 + 5 / 6 + 1), (0.5 + 5 / 6 + 1) / (1 + 0.5 + 5 / 6 + 1)])
+    total = 1 + 0.5 + 5 / 6 + 1
+    np.testing.assert_allclose(model.probas_.loc["t", ["x", "y"]], [1.0 / total, (0.5 + 5 / 6 + 1) / total])
     assert model.labels_["t"] == "y"
     # task u: x <- c (0.5), y <- d (5/6): the prior decides
     assert model.labels_["u"] == "y"
@@ -66,7 +67,8 @@ def test_predict_on_new_answers_uses_learned_skills(small):
 
 def test_fit_predict_forms_and_unfitted(small):
     answers, gold = small
-    assert GoldMajorityVote().fit_predict(answers, gold).equals(GoldMajorityVote().fit(answers, gold=gold).labels_)
+    fitted = GoldMajorityVote().fit(answers, gold=gold)
+    assert GoldMajorityVote().fit_predict(answers, gold).equals(fitted.labels_)
     proba = GoldMajorityVote().fit_predict_proba(answers, gold=gold)
     assert list(proba.columns) == ["x", "y"]
     with pytest.raises(NotFittedError):
@@ -141,7 +143,8 @@ def run_crowdkit(answers: pd.DataFrame, gold: pd.Series, tmp_path: Path) -> dict
     answers.to_csv(tmp_path / "answers.csv", index=False)
     gold.rename("label").to_csv(tmp_path / "gold.csv")
     out = subprocess.run(
-        [str(CROWDKIT_PYTHON), "-c", _CROWDKIT_SNIPPET, str(tmp_path / "answers.csv"), str(tmp_path / "gold.csv")],
+        [str(CROWDKIT_PYTHON), "-c", _CROWDKIT_SNIPPET,
+         str(tmp_path / "answers.csv"), str(tmp_path / "gold.csv")],
         capture_output=True, text=True, check=True, timeout=300,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -75,7 +75,9 @@ def test_plan_gold_questions_is_the_smallest_exam():
     plan = plan_gold_questions(good=0.9, bad=0.7, max_error=0.1, max_questions=60)
     n_best = None
     for n in range(1, 61):  # brute force
-        worse = [max(_binom_cdf(m - 1, n, 0.9) if m else 0.0, 1 - _binom_cdf(m - 1, n, 0.7) if m else 1.0) for m in range(n + 1)]
+        reject = [_binom_cdf(m - 1, n, 0.9) if m else 0.0 for m in range(n + 1)]
+        admit = [1 - _binom_cdf(m - 1, n, 0.7) if m else 1.0 for m in range(n + 1)]
+        worse = np.maximum(reject, admit)
         if min(worse) <= 0.1:
             n_best, m_best = n, int(np.argmin(worse))
             break
@@ -190,8 +192,8 @@ def test_dynamic_overlap_matches_a_per_task_loop(crowd, min_overlap, max_overlap
     cases = [("majority", _mv_posterior, {}), ("one_coin", _one_coin_posterior(skills), {"skills": skills}),
              (ds, _ds_posterior(ds), {})]
     for aggregator, posterior, extra in cases:
-        got = dynamic_overlap(answers, min_overlap=min_overlap, max_overlap=max_overlap, confidence=confidence,
-                              aggregator=aggregator, random_state=7, **extra)
+        got = dynamic_overlap(answers, min_overlap=min_overlap, max_overlap=max_overlap,
+                              confidence=confidence, aggregator=aggregator, random_state=7, **extra)
         rows, labels = _reference(answers, min_overlap=min_overlap, max_overlap=max_overlap,
                                   confidence=confidence, posterior=posterior, seed=7)
         assert got.answers.index.tolist() == rows  # input rows, input order
@@ -265,7 +267,8 @@ def test_budget_curve(crowd):
     mv = (MajorityVote().fit_predict(crowd.answers) == crowd.truth).mean()
     assert curve.accuracy.iloc[-1] == pytest.approx(mv)
     assert curve.accuracy.iloc[2] == pytest.approx(mv)  # 9 of 9 answers is majority vote on all
-    assert (curve.accuracy_low <= curve.accuracy + 1e-12).all() and (curve.accuracy <= curve.accuracy_high + 1e-12).all()
+    assert (curve.accuracy_low <= curve.accuracy + 1e-12).all()
+    assert (curve.accuracy <= curve.accuracy_high + 1e-12).all()
     assert (curve.accuracy_high - curve.accuracy_low).iloc[0] > 0
     assert curve.fraction_bought.iloc[3] < curve.fraction_bought.iloc[4] <= 1.0
 
@@ -312,7 +315,8 @@ def test_dynamic_overlap_saves_answers_on_real_sets(mirror):
         mv = (MajorityVote().fit_predict(answers)[truth.index] == truth).mean()
         accs, fractions = [], []
         for seed in range(3):
-            r = dynamic_overlap(answers, confidence=0.95, aggregator="one_coin", skills=0.7, random_state=seed)
+            r = dynamic_overlap(answers, confidence=0.95, aggregator="one_coin", skills=0.7,
+                                random_state=seed)
             accs.append((r.labels[truth.index] == truth).mean())
             fractions.append(r.fraction_bought)
         assert np.mean(accs) >= mv - 0.01, name

@@ -19,12 +19,17 @@ def encode_gold(data: CrowdAnswers, gold, *, what: str = "gold") -> tuple[np.nda
     if isinstance(gold, dict):
         gold = pd.Series(gold, dtype=object)
     if not isinstance(gold, pd.Series):
-        raise TypeError(f"{what} must be a pandas Series (task -> label) or a dict; got {type(gold).__name__}")
+        raise TypeError(
+            f"{what} must be a pandas Series (task -> label) or a dict; got {type(gold).__name__}"
+        )
     if len(gold) == 0:
         raise ValueError(f"{what} is empty: give the true label of at least one task")
     isna = gold.isna().to_numpy()
     if isna.any():
-        raise ValueError(f"{what} has {int(isna.sum())} missing label(s), e.g. for task(s) {gold.index[isna].tolist()[:5]}")
+        raise ValueError(
+            f"{what} has {int(isna.sum())} missing label(s), e.g. for task(s) "
+            f"{gold.index[isna].tolist()[:5]}"
+        )
     if not gold.index.is_unique:
         dup = gold.index[gold.index.duplicated()].unique().tolist()[:5]
         raise ValueError(f"{what} lists task(s) {dup} more than once; give one label per task")
@@ -53,5 +58,6 @@ def gold_hits(data: CrowdAnswers, gold) -> tuple[np.ndarray, np.ndarray]:
     ref = truth[data.task]
     on_gold = ref >= 0
     n = np.bincount(data.worker[on_gold], minlength=data.n_workers)
-    hits = np.bincount(data.worker[on_gold], weights=(data.label[on_gold] == ref[on_gold]), minlength=data.n_workers)
+    right = data.label[on_gold] == ref[on_gold]
+    hits = np.bincount(data.worker[on_gold], weights=right, minlength=data.n_workers)
     return n.astype(np.int64), hits

@@ -32,7 +32,8 @@ def votes_from_counts(
     rng = np.random.default_rng(random_state)
     tasks = np.arange(counts.shape[0])
     if n_tasks is not None:
-        if isinstance(n_tasks, bool) or not isinstance(n_tasks, (int, np.integer)) or not 1 <= n_tasks <= len(tasks):
+        is_int = isinstance(n_tasks, (int, np.integer)) and not isinstance(n_tasks, bool)
+        if not is_int or not 1 <= n_tasks <= len(tasks):
             raise ValueError(f"n_tasks={n_tasks!r}; expected an integer in [1, {len(tasks)}]")
         tasks = np.sort(rng.choice(tasks, size=n_tasks, replace=False))
     sub = counts[tasks]

@@ -115,7 +115,7 @@ def exam_scores(
     >>> exam_scores(answers, pd.Series({1: 0, 2: 1}), threshold=0.75)["passed"].tolist()
     [True, False]
     """
-    data = encode_answers(answers, duplicates=duplicates) if not isinstance(answers, CrowdAnswers) else answers
+    data = encode_answers(answers, duplicates=duplicates)
     if threshold is not None:
         ok = isinstance(threshold, (int, float, np.integer, np.floating)) and not isinstance(threshold, bool)
         if not ok or not 0.0 <= threshold <= 1.0:
@@ -197,7 +197,8 @@ def plan_gold_questions(
     max_error = _check_open_unit("max_error", max_error)
     if not good > bad:
         raise ValueError(f"good={good} must exceed bad={bad}")
-    if isinstance(max_questions, bool) or not isinstance(max_questions, (int, np.integer)) or max_questions < 1:
+    is_int = isinstance(max_questions, (int, np.integer)) and not isinstance(max_questions, bool)
+    if not is_int or max_questions < 1:
         raise ValueError(f"max_questions={max_questions!r}; expected a positive integer")
     n = np.arange(1, max_questions + 1)[:, None]
     m = np.arange(0, max_questions + 1)[None, :]
@@ -215,6 +216,11 @@ def plan_gold_questions(
     i = rows[0]
     j = int(np.argmin(worse[i]))
     return pd.Series(
-        {"n_questions": int(i + 1), "min_correct": j, "false_reject": float(reject[i, j]), "false_admit": float(admit[i, j])},
+        {
+            "n_questions": int(i + 1),
+            "min_correct": j,
+            "false_reject": float(reject[i, j]),
+            "false_admit": float(admit[i, j]),
+        },
         dtype=object,
     )

@@ -106,7 +106,11 @@ def _contributions(data: CrowdAnswers, aggregator, skills, default_skill: float)
         log_conf[known] = np.log(conf[rows[known]] / conf[rows[known]].sum(axis=2, keepdims=True))
         contrib = log_conf[data.worker, :, data.label]  # (n_answers, K_true)
         prior = getattr(aggregator, "priors_", None)
-        log_prior = np.zeros(k) if prior is None else np.log(np.clip(pd.Series(prior).reindex(data.classes).fillna(1.0 / k).to_numpy(dtype=np.float64), _FLOOR, 1.0))
+        if prior is None:
+            log_prior = np.zeros(k)
+        else:
+            prior = pd.Series(prior).reindex(data.classes).fillna(1.0 / k).to_numpy(dtype=np.float64)
+            log_prior = np.log(np.clip(prior, _FLOOR, 1.0))
         return contrib, True, log_prior
     fitted_skills = getattr(aggregator, "skills_", None)
     if fitted_skills is not None:
@@ -182,13 +186,15 @@ def dynamic_overlap(
     posterior of the leading answer).
     """
     _check_params(min_overlap, max_overlap, confidence)
-    data = answers if isinstance(answers, CrowdAnswers) else encode_answers(answers, classes=classes, duplicates=duplicates)
+    data = encode_answers(answers, classes=classes, duplicates=duplicates)
     if not isinstance(aggregator, str):
         classes_ = getattr(aggregator, "classes_", None)
         if classes_ is not None and classes is None and not isinstance(answers, CrowdAnswers):
             missing = pd.Index(data.classes).difference(pd.Index(classes_))
             if len(missing):
-                raise ValueError(f"the answers have class(es) {missing.tolist()[:5]} the fitted aggregator never saw")
+                raise ValueError(
+                    f"the answers have class(es) {missing.tolist()[:5]} the fitted aggregator never saw"
+                )
             data = encode_answers(answers, classes=classes_, duplicates=duplicates)
     rng = np.random.default_rng(random_state)
     contrib, is_log, log_prior = _contributions(data, aggregator, skills, 0.7)
@@ -200,7 +206,8 @@ def dynamic_overlap(
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     position = np.arange(data.n_answers) - starts[task]  # 0-based rank of the answer in its task
     cum = np.cumsum(contrib[order], axis=0)
-    before = np.vstack([np.zeros((1, data.n_classes)), cum])[starts[task]]  # sum before the task's first answer
+    # the running sum just before each task's first answer
+    before = np.vstack([np.zeros((1, data.n_classes)), cum])[starts[task]]
     scores = cum - before  # score after buying answers 0..position of the task
     if is_log:
         scores = scores + log_prior
