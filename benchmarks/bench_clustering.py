@@ -82,7 +82,7 @@ def main() -> None:
     table = []
     for name, make in methods.items():
         seconds, mb, model = measure(make, crowd.answers, args.repeats)
-        extra = f"{model.n_iter_} VB iterations" if hasattr(model, "free_energy_") else ""
+        extra = f"{model.n_iter_} VB iterations" if hasattr(model, "loss_history_") else ""
         table.append({
             "method": name,
             "clusters": model.n_clusters_,

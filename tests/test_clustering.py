@@ -189,7 +189,7 @@ def test_invariance_to_worker_renaming_and_row_order(name, noisy_crowd):
     second = AGGREGATORS[name]().fit(renamed)
     assert metrics.adjusted_rand_index(first.labels_, second.labels_) == 1.0
     if name == "CrowdClustering":
-        np.testing.assert_allclose(first.free_energy_, second.free_energy_, rtol=1e-8)
+        np.testing.assert_allclose(first.loss_history_, second.loss_history_, rtol=1e-8)
         np.testing.assert_allclose(first.embedding_, second.embedding_, atol=1e-6)
         bias = second.worker_bias_.rename(index={v: k for k, v in names.items()}).sort_index()
         np.testing.assert_allclose(first.worker_bias_.sort_index(), bias, atol=1e-6)
@@ -202,12 +202,40 @@ def test_noisy_crowd_is_recovered(noisy_crowd):
         assert metrics.adjusted_rand_index(labels, truth) > 0.8, name
 
 
-def test_free_energy_never_decreases(noisy_crowd):
+def test_loss_never_increases(noisy_crowd):
+    # loss_history_ is minus the free energy per pairwise label (it was free_energy_, rising)
     for init in ("spectral", "random"):
         model = CrowdClustering(n_iter=25, tol=0, init=init).fit(noisy_crowd.answers)
-        fe = np.asarray(model.free_energy_)
-        assert len(fe) == 25 and np.isfinite(fe).all()
-        assert np.all(np.diff(fe) >= -1e-9 * np.abs(fe[1:])), init
+        loss = np.asarray(model.loss_history_)
+        assert len(loss) == 25 and np.isfinite(loss).all() and model.converged_ is False
+        assert np.all(np.diff(loss) <= 1e-9 * np.abs(loss[1:])), init
+        assert not hasattr(model, "free_energy_")
+
+
+@pytest.mark.parametrize("name", list(AGGREGATORS))
+@pytest.mark.parametrize("same", [True, False])
+def test_unanimous_crowd_gives_a_clear_result(name, same):
+    # every pair labelled the same way used to raise ArpackError -9 in CrowdClustering
+    rows = []
+    for h, items in enumerate([range(0, 8), range(4, 12), range(8, 16), [0, 5, 10, 15]]):
+        for w in ("a", "b", "c"):
+            rows += [(h, w, i, 0 if same else i) for i in items]
+    answers = pd.DataFrame(rows, columns=["hit", "worker", "item", "group"])
+    labels = AGGREGATORS[name]().fit_predict(answers)
+    assert labels.nunique() == (1 if same else 16)
+
+
+def test_clustering_uses_scikit_learn():
+    import crowdtut.aggregation.clustering._base as base
+
+    z = np.r_[np.zeros((5, 2)), np.ones((5, 2)) * 10] + np.linspace(0, 0.1, 10)[:, None]
+    codes = base.kmeans(z, 2, random_state=0)
+    assert len(set(codes[:5])) == 1 and len(set(codes[5:])) == 1 and codes[0] != codes[5]
+    again = base.kmeans(z[::-1], 2, random_state=0)[::-1]  # rows in another order: same result
+    np.testing.assert_array_equal(codes, again)
+    mix, loglik = base._gaussian_mixture(z, 2, 3, np.random.default_rng(0))
+    assert len(set(mix[:5])) == 1 and mix[0] != mix[5] and np.isfinite(loglik)
+    assert not hasattr(base, "_gmm_em")
 
 
 def test_crowd_clustering_attributes(noisy_crowd):

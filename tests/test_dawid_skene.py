@@ -16,13 +16,16 @@ def test_one_em_iteration_by_hand(tiny_answers):
     # E-step: t0: 7/18 * 1 * 4/7 * 1 = 2/9 ; 11/18 * 5/11 * 2/11 * 1 = 5/99  => [22/27, 5/27]
     #         t1: class 0 has pi0[0, 1] = 0 => [0, 1]
     #         t2: 7/18 * 1 * 3/7 = 1/6 ; 11/18 * 5/11 * 9/11 = 5/22  => [11/26, 15/26]
+    # Final M-step on these posteriors (the parameters exposed are those of probas_):
+    #   w1 answered 0 on t0, 1 on t1 and t2: true0 -> [22/27, 11/26], true1 -> [5/27, 1 + 15/26]
     ds = DawidSkene(n_iter=1).fit(tiny_answers)
     expected = np.array([[22 / 27, 5 / 27], [0, 1], [11 / 26, 15 / 26]])
     np.testing.assert_allclose(ds.probas_.to_numpy(), expected, atol=1e-8)
-    np.testing.assert_allclose(ds.confusion_[1], [[4 / 7, 3 / 7], [2 / 11, 9 / 11]], atol=1e-8)
-    np.testing.assert_allclose(ds.priors_.to_numpy(), [7 / 18, 11 / 18])
+    true0, true1 = np.array([22 / 27, 11 / 26]), np.array([5 / 27, 1 + 15 / 26])
+    np.testing.assert_allclose(ds.confusion_[1], [true0 / true0.sum(), true1 / true1.sum()], atol=1e-8)
+    np.testing.assert_allclose(ds.priors_.to_numpy(), expected.mean(axis=0))
     assert ds.labels_.tolist() == [0, 1, 1]
-    assert ds.errors_.loc[("w1", 1), 0] == pytest.approx(3 / 7)
+    assert ds.errors_.loc[("w1", 1), 0] == pytest.approx(true0[1] / true0.sum())
 
 
 def test_iteration_zero_is_majority_vote(tiny_answers):
@@ -105,3 +108,76 @@ def test_clustered_ds_shares_matrices(tiny_answers):
     assert model.clusters_.nunique() == 1
     np.testing.assert_allclose(model.confusion_[0], model.confusion_[2])
     assert model.cluster_confusion_.shape == (1, 2, 2)
+
+
+# --- parameters match the final posteriors (issue 12) ------------------------------------------
+from crowdtut import encode_answers  # noqa: E402
+from crowdtut.aggregation.classification.dawid_skene import confusion_from_posterior  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def bluebird(mirror):
+    import crowdtut.datasets as cd
+
+    return cd.load_dataset("bluebird").answers
+
+
+@pytest.mark.parametrize("n_iter", [1, 5])
+def test_ds_parameters_are_one_m_step_of_probas(bluebird, n_iter):
+    # before the fix, n_iter=1 gave a gap of 0.29 between confusion_ and the M-step of probas_
+    ds = DawidSkene(n_iter=n_iter).fit(bluebird)
+    data = encode_answers(bluebird)
+    post = ds.probas_.loc[data.tasks].to_numpy()
+    counts = confusion_from_posterior(data, post, 0.0)
+    np.testing.assert_allclose(ds.confusion_, counts / counts.sum(axis=2, keepdims=True), atol=1e-12)
+    np.testing.assert_allclose(ds.priors_.to_numpy(), post.mean(axis=0), atol=1e-12)
+
+
+def test_one_coin_skills_are_one_m_step_of_probas(bluebird):
+    model = OneCoinDawidSkene(n_iter=1, prior="learned").fit(bluebird)
+    data = encode_answers(bluebird)
+    post = model.probas_.loc[data.tasks].to_numpy()
+    hits = np.bincount(data.worker, weights=post[data.task, data.label], minlength=data.n_workers)
+    skills = np.clip(hits / data.answers_per_worker, 1e-10, 1 - 1e-10)
+    np.testing.assert_allclose(model.skills_.loc[data.workers].to_numpy(), skills, atol=1e-12)
+    np.testing.assert_allclose(model.priors_.to_numpy(), post.mean(axis=0), atol=1e-12)
+
+
+def test_clustered_ds_parameters_are_one_m_step_of_probas(bluebird):
+    model = ClusteredDawidSkene(n_clusters=3, n_iter=2).fit(bluebird)
+    data = encode_answers(bluebird)
+    post = model.probas_.loc[data.tasks].to_numpy()
+    phi = model.cluster_probas_.loc[data.workers].to_numpy()
+    k = data.n_classes
+    counts = data.sum_per_worker_label(post).reshape(data.n_workers, k, k)  # [worker, answered, true]
+    lam = np.einsum("jl,jak->lka", phi, counts)
+    np.testing.assert_allclose(model.cluster_confusion_, lam / lam.sum(axis=2, keepdims=True), atol=1e-12)
+    np.testing.assert_allclose(model.priors_.to_numpy(), post.mean(axis=0), atol=1e-12)
+
+
+def test_gold_is_not_stored_on_the_estimator(tiny_answers):
+    ds = DawidSkene().fit(tiny_answers, gold=pd.Series({"t2": 1}))
+    assert ds.probas_.loc["t2", 1] == 1.0
+    assert not [k for k in vars(ds) if k.startswith("_")]
+
+
+def test_floor_only_on_labels_the_worker_used(tiny_answers):
+    # w2 only ever answered 1: the probability of answering 0 is exactly 0 (crowd-kit has no row),
+    # while a used label never drops below the floor
+    ds = DawidSkene().fit(tiny_answers)
+    w2 = list(ds.workers_).index("w2")
+    np.testing.assert_array_equal(ds.confusion_[w2][:, 0], 0.0)
+    assert (ds.confusion_[w2][:, 1] > 0).all()
+    smoothed = DawidSkene(pseudo_count=1.0).fit(tiny_answers)
+    assert (smoothed.confusion_[w2][:, 0] > 0).all()
+
+
+@pytest.mark.parametrize(
+    "model, name",
+    [(OneCoinDawidSkene(min_skill="0.3"), "min_skill"), (OneCoinDawidSkene(min_skill=None), "min_skill"),
+     (DawidSkene(tol="1e-5"), "tol"), (DawidSkene(pseudo_count=[1]), "pseudo_count"),
+     (ClusteredDawidSkene(random_state="seed"), "random_state"), (DawidSkene(n_iter=2.5), "n_iter")],
+)
+def test_wrong_types_are_value_errors_naming_the_parameter(tiny_answers, model, name):
+    with pytest.raises(ValueError, match=name):
+        model.fit(tiny_answers)

@@ -70,17 +70,60 @@ def test_glad_m_step_reaches_a_stationary_point(tiny_answers):
 def test_glad_zero_iterations_is_the_soft_majority_vote(tiny_answers):
     model = GLAD(n_iter=0).fit(tiny_answers)
     np.testing.assert_allclose(model.probas_.to_numpy(), [[2 / 3, 1 / 3], [0, 1], [0.5, 0.5]])
-    assert model.n_iter_ == 0 and model.loss_history_ == []
-    np.testing.assert_allclose(model.alphas_.to_numpy(), 1.0)
-    np.testing.assert_allclose(model.betas_.to_numpy(), np.e)
+    assert model.n_iter_ == 0 and model.loss_history_ == [] and model.converged_ is False
+    # the parameters are the M-step of that vote: w0 and w1 agree with it more than w2
+    assert model.alphas_["w0"] > model.alphas_["w2"] and np.isfinite(model.betas_).all()
 
 
-def test_glad_log_posterior_increases(mirror):
+def test_glad_loss_never_rises(mirror):
+    # loss_history_ is the negative log-posterior per answer (it used to be the rising log-posterior)
     df, _ = _read(mirror, "SpectralMethodsMeetEM/web")
     model = GLAD(n_iter=30, tol=0).fit(df)
     loss = np.array(model.loss_history_)
-    assert len(loss) == 30 and np.isfinite(loss).all()
-    assert np.all(np.diff(loss) >= -1e-9 * np.abs(loss[1:])), "EM must not lower the log-posterior"
+    assert len(loss) == 30 and np.isfinite(loss).all() and model.converged_ is False
+    assert loss[-1] < loss[0]
+    assert np.all(np.diff(loss) <= 1e-9 * np.abs(loss[1:])), "EM must not lower the log-posterior"
+
+
+@pytest.mark.parametrize("n_iter", [1, 5])
+def test_glad_parameters_are_the_m_step_of_probas(mirror, n_iter):
+    # the abilities and easiness values exposed maximise the M-step objective of the final probas_
+    df, _ = _read(mirror, "SpectralMethodsMeetEM/bluebird")
+    model = GLAD(n_iter=n_iter).fit(df)
+    data = encode_answers(df)
+    post = model.probas_.loc[data.tasks].to_numpy()
+    p_right = post[data.task, data.label]
+    alphas = model.alphas_.loc[data.workers].to_numpy()
+    log_betas = np.log(model.betas_.loc[data.tasks].to_numpy())
+    beta = np.exp(log_betas)[data.task]
+    x = alphas[data.worker] * beta
+    sigma = 1.0 / (1.0 + np.exp(-x))
+    grad_a = np.bincount(data.worker, (p_right - sigma) * beta, data.n_workers) - (alphas - 1.0)
+    grad_b = np.bincount(data.task, (p_right - sigma) * x, data.n_tasks) - (log_betas - 1.0)
+    np.testing.assert_allclose(grad_a, 0.0, atol=1e-5)  # before the fix: gradients of order 1
+    np.testing.assert_allclose(grad_b, 0.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("method", ["em", "vb"])
+def test_mace_loss_never_rises(mirror, method):
+    # EM: negative log-posterior per answer; VB: negative ELBO per answer (both used to rise)
+    df, _ = _read(mirror, "SpectralMethodsMeetEM/web")
+    model = MACE(method=method, n_iter=40, tol=0, n_restarts=2, random_state=0).fit(df)
+    loss = np.array(model.loss_history_)
+    assert len(loss) == 40 and loss[-1] < loss[0]
+    assert np.all(np.diff(loss) <= 1e-9 * np.abs(loss[1:]))
+
+
+def test_mace_em_parameters_are_the_m_step_of_probas(mirror):
+    # the parameters exposed after t iterations are the M-step of the final E-step, so an E-step
+    # under them is iteration t + 1 (before the fix they were the parameters *behind* probas_)
+    df, _ = _read(mirror, "SpectralMethodsMeetEM/bluebird")
+    data = encode_answers(df)
+    fit = {t: MACE(method="em", n_iter=t, tol=0, n_restarts=1, random_state=0).fit(data) for t in (3, 4)}
+    know = fit[3].competence_.loc[data.workers].to_numpy()
+    spam = (1.0 - know)[:, None] * fit[3].strategies_.loc[data.workers].to_numpy()
+    posterior, _, _ = mace_e_step(_Codes.of(data), know, spam)
+    np.testing.assert_allclose(posterior, fit[4].probas_.loc[data.tasks].to_numpy(), atol=1e-10)
 
 
 def test_glad_class_priors_reach_tasks_without_answers(tiny_answers):
@@ -129,10 +172,10 @@ def test_mace_restarts_differ_and_a_seed_repeats(mirror, method):
     df, _ = _read(mirror, "crowd_truth_inference/d_jn-product")
     first = MACE(method=method, n_restarts=4, random_state=3).fit(df)
     again = MACE(method=method, n_restarts=4, random_state=3).fit(df)
-    assert first.restart_logliks_ == again.restart_logliks_
+    assert first.restart_losses_ == again.restart_losses_
     pd.testing.assert_frame_equal(first.probas_, again.probas_)
-    assert len(set(np.round(first.restart_logliks_, 6))) == 4  # each restart starts elsewhere
-    assert max(first.restart_logliks_) == pytest.approx(first.loss_history_[-1])
+    assert len(set(np.round(first.restart_losses_, 9))) == 4  # each restart starts elsewhere
+    assert min(first.restart_losses_) == pytest.approx(first.loss_history_[-1])
     assert 0 <= first.competence_.min() and first.competence_.max() <= 1
     np.testing.assert_allclose(first.strategies_.sum(axis=1), 1.0)
 

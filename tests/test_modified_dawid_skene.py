@@ -297,3 +297,19 @@ def test_accuracy_by_effort_is_reproducible():
     again = accuracy_by_effort(models, answers, truth, per_task=[1, 3], n_repeats=3, random_state=1)
     pd.testing.assert_frame_equal(table, again)
     assert models["MV"].random_state is None  # the templates are left untouched
+
+
+def test_parameters_are_the_m_step_of_the_final_posteriors(tiny_answers):
+    # the loop ends on an M-step: the stored counts are those expected under probas_, and the
+    # matrices their smoothed rows, in every iteration count
+    from crowdtut import encode_answers
+    from crowdtut.aggregation.classification.modified_dawid_skene import expected_confusion_counts
+
+    for n_iter in (1, 2, 20):
+        model = ModifiedDawidSkene(n_iter=n_iter, tol=0.0).fit(tiny_answers)
+        data = encode_answers(tiny_answers)
+        post = model.probas_.loc[data.tasks].to_numpy()
+        np.testing.assert_allclose(model.confusion_counts_, expected_confusion_counts(data, post), atol=1e-12)
+        acc = np.trace(model.confusion_counts_, axis1=1, axis2=2) / model.confusion_counts_.sum(axis=(1, 2))
+        np.testing.assert_allclose(model.skills_.to_numpy(), acc, atol=1e-12)
+        assert model.converged_ is False and model.n_iter_ == n_iter

@@ -91,13 +91,41 @@ def test_em_one_iteration_tiny(tiny):
     # the product of s/(1-s) for the workers who marked it and (1-s)/s for the others:
     # 110 -> 5 * 7/2 * 5/13 = 175/26, 111 -> 5 * 7/2 * 13/5 = 91/2
     em = SegmentationEM(n_iter=1).fit(tiny)
-    np.testing.assert_allclose(em.skills_.to_numpy(), [5 / 6, 7 / 9, 13 / 18])
     assert em.skills_.index.tolist() == [("img", "w1"), ("img", "w2"), ("img", "w3")]
     p = em.probas_["img"]
     np.testing.assert_allclose([p[0, 0], p[0, 1]], [175 / 201, 91 / 93], rtol=1e-6)
     assert p[2, 0] == 0.0  # outside the union region
     np.testing.assert_array_equal(em.segmentations_["img"], MV)
     assert em.n_iter_ == 1 and len(em.loss_history_) == 1
+    # skills_ are the M-step of these final posteriors (they used to be the 5/6, 7/9, 13/18 of
+    # the M-step before the last E-step): expected agreement of each mask over the union region
+    np.testing.assert_allclose(em.skills_.to_numpy(), _pixel_skills(p, [W1, W2, W3]), rtol=1e-6)
+
+
+def _pixel_skills(proba: np.ndarray, masks) -> np.ndarray:
+    region = np.any(masks, axis=0)
+    p = proba[region].astype(np.float64)
+    return np.array([np.mean(np.where(m[region], p, 1.0 - p)) for m in masks])
+
+
+def _pixel_rates(proba: np.ndarray, masks) -> tuple[np.ndarray, np.ndarray]:
+    p = proba.astype(np.float64).ravel()
+    sens = np.array([np.sum(p * m.ravel()) / p.sum() for m in masks])
+    spec = np.array([np.sum((1 - p) * ~m.ravel()) / (1 - p).sum() for m in masks])
+    return sens, spec
+
+
+@pytest.mark.parametrize("n_iter", [1, 3, 100])
+def test_em_and_staple_parameters_are_one_m_step_of_probas(tiny, n_iter):
+    em = SegmentationEM(n_iter=n_iter, min_skill=0.0).fit(tiny)
+    np.testing.assert_allclose(
+        em.skills_.to_numpy(), _pixel_skills(em.probas_["img"], [W1, W2, W3]), rtol=1e-6
+    )
+    st_ = STAPLE(n_iter=n_iter, prior="learned").fit(tiny)
+    sens, spec = _pixel_rates(st_.probas_["img"], [W1, W2, W3])
+    np.testing.assert_allclose(st_.sensitivity_.to_numpy(), np.clip(sens, 1e-10, 1 - 1e-10), rtol=1e-5)
+    np.testing.assert_allclose(st_.specificity_.to_numpy(), np.clip(spec, 1e-10, 1 - 1e-10), rtol=1e-5)
+    np.testing.assert_allclose(st_.priors_.to_numpy(), [st_.probas_["img"].mean()], rtol=1e-6)
 
 
 def test_staple_one_iteration_tiny(tiny):
@@ -107,10 +135,10 @@ def test_staple_one_iteration_tiny(tiny):
     # specificity: w1 (2/3 + 2/3) / (5/3) = 4/5, w2 (2/3) = 2/5, w3 (1/3 + 2/3) = 3/5
     # 110: odds 13/5 * (11/13)/(1/5) * (12/13)/(3/5) * (3/13)/(3/5) = 14300/2197
     st_ = STAPLE(n_iter=1, region="union").fit(tiny)
-    np.testing.assert_allclose(st_.sensitivity_.to_numpy(), [11 / 13, 12 / 13, 10 / 13])
-    np.testing.assert_allclose(st_.specificity_.to_numpy(), [4 / 5, 2 / 5, 3 / 5])
     np.testing.assert_allclose(st_.priors_.to_numpy(), [13 / 18])
     np.testing.assert_allclose(st_.probas_["img"][0, 0], 14300 / 16497, rtol=1e-6)
+    # the rates exposed are the M-step of the final posteriors (no longer 11/13, 12/13, 10/13)
+    assert st_.sensitivity_.to_numpy()[0] != pytest.approx(11 / 13)
     np.testing.assert_array_equal(st_.segmentations_["img"], MV)
 
 
@@ -120,7 +148,8 @@ def test_rasa_tiny(tiny):
     raw = np.log(1 / (np.array([0.0, 0.2, 0.4]) + 1e-5) + 1)
     np.testing.assert_allclose(rasa.weights_.to_numpy(), raw / raw.sum())
     np.testing.assert_array_equal(rasa.segmentations_["img"], MV)
-    assert rasa.n_iter_ == 1 and rasa.loss_history_ == [0.0]  # the estimate did not move
+    assert rasa.n_iter_ == 1 and rasa.changed_history_ == [0.0]  # the estimate did not move
+    assert rasa.converged_ and not hasattr(rasa, "loss_history_")  # RASA has no objective
 
 
 def test_em_reweights_against_a_bad_worker():
@@ -223,6 +252,8 @@ def _reference_em(stack: np.ndarray, n_iter: int) -> tuple[np.ndarray, np.ndarra
         skill = np.clip(skill, 0.5, 1 - 1e-10)
         lam = np.log(skill / (1 - skill))
         post = 1 / (1 + np.exp(-((2 * votes - 1) * lam[:, None]).sum(axis=0)))
+    # the skills reported are the M-step of the final posteriors
+    skill = np.clip((votes * post + (1 - votes) * (1 - post)).mean(axis=1), 0.5, 1 - 1e-10)
     full = np.zeros(stack.shape[1:])
     full[region] = post
     return full, skill
@@ -360,6 +391,27 @@ def test_not_fitted(cls):
         model.segmentations_
     with pytest.raises(NotFittedError):
         model.probas_
+
+
+def test_probas_are_stored_at_fit_and_fit_predict_proba(tiny):
+    for cls in METHODS:
+        model = cls().fit(tiny)
+        assert "probas_" in vars(model) and not [k for k in vars(model) if k.startswith("_")]
+        proba = cls().fit_predict_proba(tiny)
+        np.testing.assert_array_equal(proba["img"], model.probas_["img"])
+        assert proba["img"].dtype == np.float32 and proba["img"].shape == W1.shape
+
+
+@pytest.mark.parametrize("cls", [SegmentationEM, STAPLE])
+def test_loss_never_rises(cls):
+    rng = np.random.default_rng(0)
+    truth = np.zeros((12, 12), dtype=bool)
+    truth[3:9, 2:10] = True
+    masks = [truth ^ (rng.random(truth.shape) < rate) for rate in (0.05, 0.1, 0.2, 0.4)]
+    model = cls(n_iter=50, tol=0.0).fit(frame(*masks))
+    loss = np.asarray(model.loss_history_)
+    assert len(loss) == 50 and model.converged_ is False
+    assert np.all(np.diff(loss) <= 1e-9 * np.abs(loss[1:]))
 
 
 def test_n_iter_zero_is_the_vote(tiny):

@@ -36,16 +36,19 @@ def test_naive_soft_is_vote_share(tiny_answers):
 
 
 def test_wawa_skills_are_agreement_with_majority(tiny_answers):
-    # MV labels: t0=0, t1=1, t2=0 (tie to the first class)
-    # w0 answers 0,1,0 -> 3/3 ; w1 answers 0,1,1 -> 2/3 ; w2 answers 1,1 -> 1/2
+    # MV: t0=0, t1=1, t2 tied (each class half a win: the tie rule)
+    # w0 answers 0,1,0 -> (1 + 1 + 1/2)/3 ; w1 answers 0,1,1 -> the same ; w2 answers 1,1 -> 1/2
     wawa = Wawa().fit(tiny_answers)
-    np.testing.assert_allclose(wawa.skills_.to_numpy(), [1, 2 / 3, 1 / 2])
-    assert wawa.labels_["t2"] == 0  # w0 (1.0) outweighs w1 (2/3)
+    np.testing.assert_allclose(wawa.skills_.to_numpy(), [5 / 6, 5 / 6, 1 / 2])
+    # t2 stays tied (it used to become 1.0/0.0 for class 0): equal probabilities, first class
+    np.testing.assert_allclose(wawa.probas_.loc["t2"].to_numpy(), [0.5, 0.5])
+    assert wawa.labels_["t2"] == 0
 
 
 def test_zbs_converges_to_agreement(tiny_answers):
     zbs = ZeroBasedSkill().fit(tiny_answers)
-    np.testing.assert_allclose(zbs.skills_.to_numpy(), [1, 2 / 3, 1 / 2], atol=1e-6)
+    np.testing.assert_allclose(zbs.skills_.to_numpy(), [5 / 6, 5 / 6, 1 / 2], atol=1e-6)
+    assert zbs.converged_ and 0 < zbs.n_iter_ <= 100
 
 
 def test_iwmv_weights(tiny_answers):

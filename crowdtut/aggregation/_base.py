@@ -10,7 +10,50 @@ import pandas as pd
 
 from ..answers import CrowdAnswers, DuplicatePolicy, encode_answers
 
-__all__ = ["Estimator", "ClassificationAggregator", "NotFittedError"]
+__all__ = [
+    "Estimator", "ClassificationAggregator", "NotFittedError", "check_number", "check_random_state",
+]
+
+
+def check_number(
+    name: str, value, low: float = -np.inf, high: float = np.inf, *,
+    low_open: bool = False, high_open: bool = False,
+) -> float:
+    """A finite real number (not a bool, not a string) in the interval from ``low`` to ``high``.
+
+    Raises a ``ValueError`` naming the hyper-parameter, its value and the interval expected.
+    """
+    number = isinstance(value, (int, float, np.integer, np.floating))
+    ok = number and not isinstance(value, (bool, np.bool_)) and bool(np.isfinite(value))
+    if ok:
+        below = value <= low if low_open else value < low
+        above = value >= high if high_open else value > high
+        ok = not (below or above)
+    if not ok:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        raise ValueError(f"{name}={value!r}; expected a number in {left}{low}, {high}{right}")
+    return float(value)
+
+
+def check_random_state(value) -> None:
+    """``None``, a non-negative integer or a :class:`numpy.random.Generator`."""
+    ok = value is None or isinstance(value, np.random.Generator) or (
+        isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and value >= 0
+    )
+    if not ok:
+        raise ValueError(
+            f"random_state={value!r}; expected None, a non-negative integer or a numpy Generator"
+        )
+
+
+_TIE = 1e-12  # probabilities this close to the row's maximum are ties (rounding of sums)
+
+
+def first_of_max(proba: np.ndarray) -> np.ndarray:
+    """Per row, the first column whose value equals the maximum up to rounding (``_TIE``): the
+    hard-label rule for exact ties, immune to the order in which sums were taken."""
+    return (proba >= proba.max(axis=1, keepdims=True) - _TIE).argmax(axis=1)
 
 
 class NotFittedError(AttributeError):
@@ -19,6 +62,29 @@ class NotFittedError(AttributeError):
 
 class Estimator:
     """What every crowdtut estimator shares.
+
+    The contract (every family: classification, segmentation, clustering, ...):
+
+    - hyper-parameters are only stored in ``__init__``; ``fit`` checks them first and raises a
+      ``ValueError`` naming the bad one; ``fit`` returns ``self``; ``fit_predict`` returns
+      ``labels_`` (or the family's hard result); ``fit_predict_proba`` returns ``probas_``
+      wherever the model has probabilities;
+    - ``random_state`` (None, int or :class:`numpy.random.Generator`) on every estimator that
+      draws numbers, turned into a generator in ``fit``;
+    - **iterative models** expose ``n_iter_`` (iterations run), ``converged_`` (whether the
+      stopping rule was met before ``n_iter``) and ``loss_history_``: after each iteration, the
+      model's objective as a loss per observation, **non-increasing** (up to rounding):
+      the negative log-likelihood per answer (maximum likelihood), the negative log-posterior
+      per answer (MAP: GLAD, MACE with ``method="em"``), or the negative evidence lower bound per
+      answer (variational models: MACE with ``method="vb"``, ClusteredDawidSkene,
+      CrowdClustering, per pairwise label). A model whose objective is not a likelihood says so
+      in its docstring (RASA). EM models finish on an M-step of their final posteriors, so the
+      parameters they expose are those of ``probas_``. Non-iterative models (MajorityVote,
+      NaiveSoft, Wawa) have none of the three.
+    - **exact ties**: classes with equal scores get equal probabilities, and the hard label is
+      the first of them in ``classes_`` (or a seeded random choice where the estimator offers
+      ``tie_break="random"``). A model whose likelihood has several optima may break a tie
+      (MACE: see its notes).
 
     - ``get_params`` / ``set_params`` read the hyper-parameters from the signature of
       ``__init__`` (which stores each argument unchanged under its own name), so that
@@ -126,7 +192,7 @@ class ClassificationAggregator(Estimator):
         if proba.shape != (data.n_tasks, data.n_classes):
             raise RuntimeError(f"internal: proba has shape {proba.shape}")
         if label_codes is None:
-            label_codes = proba.argmax(axis=1)
+            label_codes = first_of_max(proba)
         self.classes_ = data.classes
         self.probas_ = data.task_class_frame(proba)
         self.probas_.columns.name = "label"

@@ -8,22 +8,30 @@ import numpy as np
 import pandas as pd
 
 from ...answers import CrowdAnswers, DuplicatePolicy, encode_answers
-from .._base import ClassificationAggregator
+from .._base import ClassificationAggregator, check_number, check_random_state
 from ..._checks import check_choice, check_non_negative, check_positive_int
 from .._em import converged, normalize_log, safe_log
 from .voting import vote_shares
 
 __all__ = ["DawidSkene", "OneCoinDawidSkene", "ClusteredDawidSkene"]
 
-_EPS = 1e-10  # floor on confusion counts, as in crowd-kit, so that no log is -inf
+_EPS = 1e-10  # floor on the confusion counts of the labels a worker used (crowd-kit's _EPS)
 
 
 def confusion_from_posterior(data: CrowdAnswers, post: np.ndarray, pseudo_count: float) -> np.ndarray:
-    """Per-worker confusion counts ``[worker, true, answered]`` expected under ``post``."""
+    """Per-worker confusion counts ``[worker, true, answered]`` expected under ``post``.
+
+    The floor ``_EPS`` goes, as in crowd-kit 1.4.2, only on the cells of labels the worker
+    used (crowd-kit's matrices have no row for the others): a label the worker never gave keeps
+    its ``pseudo_count`` (0 by default, so probability 0, which no E-step ever reads), and a
+    label they gave is never impossible under any true class, so no log is -inf.
+    """
     k = data.n_classes
     counts = data.sum_per_worker_label(post)  # (W * K_answered, K_true)
-    counts = counts.reshape(data.n_workers, k, k).transpose(0, 2, 1)
-    return np.maximum(counts + pseudo_count, _EPS)
+    counts = counts.reshape(data.n_workers, k, k).transpose(0, 2, 1) + pseudo_count
+    used = np.bincount(data.worker * k + data.label, minlength=data.n_workers * k) > 0
+    floor = np.where(used.reshape(data.n_workers, 1, k), _EPS, 0.0)
+    return np.maximum(counts, floor)
 
 
 def log_joint(data: CrowdAnswers, log_confusion: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
@@ -51,7 +59,12 @@ def _gold_codes(data: CrowdAnswers, gold) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _EMAggregator(ClassificationAggregator):
-    """Shared EM loop: initialise with vote shares, then alternate M-step and E-step."""
+    """Shared EM loop: initialise with vote shares, then alternate M-step and E-step, and end on
+    an M-step of the final posteriors, so that the parameters exposed are those of ``probas_``.
+
+    ``loss_history_[t]`` is the negative log-likelihood per answer of the parameters of the
+    ``t``-th M-step; it never rises.
+    """
 
     def __init__(self, n_iter: int = 100, tol: float = 1e-5):
         self.n_iter = n_iter
@@ -72,35 +85,37 @@ class _EMAggregator(ClassificationAggregator):
         """Fit by EM. ``gold`` (Series: task -> label) fixes the true label of some tasks."""
         self._validate_params()
         data = encode_answers(answers, classes=classes, duplicates=duplicates)
-        self._gold = None if gold is None else _gold_codes(data, gold)
-        self._set_result(data, self._fit(data))
-        del self._gold
+        gold_codes = None if gold is None else _gold_codes(data, gold)
+        self._set_result(data, self._fit(data, gold_codes))
         return self
 
-    def _clamp_gold(self, post: np.ndarray) -> np.ndarray:
-        gold = getattr(self, "_gold", None)
+    @staticmethod
+    def _clamp_gold(post: np.ndarray, gold) -> np.ndarray:
         if gold is not None:
             tasks, labels = gold
             post[tasks] = 0.0
             post[tasks, labels] = 1.0
         return post
 
-    def _fit(self, data: CrowdAnswers) -> np.ndarray:
-        post = self._clamp_gold(vote_shares(data.vote_counts))
+    def _fit(self, data: CrowdAnswers, gold=None) -> np.ndarray:
+        post = self._clamp_gold(vote_shares(data.vote_counts), gold)
         history: list[float] = []
         previous = -np.inf
+        done = False
         for _ in range(self.n_iter):
             params = self._m_step(data, post)
             joint = self._log_joint(data, params)
             post, loglik = normalize_log(joint)
-            post = self._clamp_gold(post)
+            post = self._clamp_gold(post, gold)
             history.append(-loglik / max(data.n_answers, 1))
             if converged(loglik, previous, self.tol):
+                done = True
                 break
             previous = loglik
         self.n_iter_ = len(history)
+        self.converged_ = done
         self.loss_history_ = history
-        self._store(data, self._m_step(data, post) if self.n_iter == 0 else params, post)
+        self._store(data, self._m_step(data, post), post)  # parameters of the final posteriors
         return post
 
     def _m_step(self, data: CrowdAnswers, post: np.ndarray):  # pragma: no cover - abstract
@@ -138,8 +153,21 @@ class DawidSkene(_EMAggregator):
     errors_ : DataFrame, the same matrices indexed by (worker, answered label), one column per
         true label (crowd-kit's layout).
     priors_ : Series, class prior.
-    loss_history_ : negative log-likelihood per answer after each iteration.
-    n_iter_ : iterations run.
+    loss_history_ : negative log-likelihood per answer after each iteration (non-increasing).
+    n_iter_, converged_ : iterations run, and whether the stopping rule was met.
+
+    Notes
+    -----
+    ``confusion_``, ``errors_`` and ``priors_`` come from one M-step on the final ``probas_``
+    (as crowd-kit re-estimates them), so they are the parameters of those posteriors.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"task": [1, 1, 1, 2, 2, 2], "worker": list("abcabc"),
+    ...                         "label": ["x", "x", "y", "y", "y", "y"]})
+    >>> DawidSkene().fit_predict(answers).tolist()
+    ['x', 'y']
 
     References
     ----------
@@ -163,7 +191,7 @@ class DawidSkene(_EMAggregator):
 
     def _log_joint(self, data, params):
         confusion, prior = params
-        return log_joint(data, np.log(confusion), safe_log(prior))
+        return log_joint(data, safe_log(confusion), safe_log(prior))
 
     def _store(self, data, params, post):
         confusion, prior = params
@@ -210,8 +238,7 @@ class OneCoinDawidSkene(_EMAggregator):
     def _validate_params(self) -> None:
         super()._validate_params()
         check_choice("prior", self.prior, ("uniform", "learned"))
-        if not 0.0 <= self.min_skill < 1.0:
-            raise ValueError(f"min_skill={self.min_skill!r}; expected a number in [0, 1)")
+        check_number("min_skill", self.min_skill, 0.0, 1.0, high_open=True)
 
     def _m_step(self, data, post):
         hits = np.bincount(data.worker, weights=post[data.task, data.label], minlength=data.n_workers)
@@ -289,6 +316,7 @@ class ClusteredDawidSkene(ClassificationAggregator):
         check_positive_int("n_iter", self.n_iter, allow_zero=True)
         check_positive_int("max_restarts", self.max_restarts, allow_zero=True)
         check_non_negative("tol", self.tol)
+        check_random_state(self.random_state)
 
     def _fit(self, data: CrowdAnswers) -> np.ndarray:
         if self.n_clusters > data.n_workers:
@@ -309,6 +337,7 @@ class ClusteredDawidSkene(ClassificationAggregator):
         phi, lam, rho, tau, history = state
         self.n_starts_ = starts
         self.n_iter_ = len(history)
+        self.converged_ = len(history) < self.n_iter
         self.loss_history_ = history
         best = phi.argmax(axis=1)
         self.clusters_ = data.worker_series(best, name="cluster")

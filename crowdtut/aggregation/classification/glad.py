@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ...answers import CrowdAnswers
-from .._base import ClassificationAggregator
+from .._base import ClassificationAggregator, check_number
 from ..._checks import check_non_negative, check_positive_int
 from .._em import converged, normalize_log, normalize_rows, safe_log
 
@@ -18,6 +18,8 @@ _LOG_2PI = float(np.log(2.0 * np.pi))
 _MAX_LOG_BETA = 30.0  # beta = exp(30) ~ 1e13 is far beyond any useful easiness; keeps exp finite
 _MAX_STEP = 4.0  # largest change of one parameter in one Newton step
 _MAX_HALVINGS = 30
+_FINAL_ROUNDS = 100  # block-Newton rounds of the final M-step (it stops once nothing moves)
+_FINAL_MOVE = 1e-7
 
 
 def _log_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -83,14 +85,14 @@ class _MStep:
         x, log_right, log_wrong = _answer_log_probs(self.data, alphas, log_betas)
         return x, self.p_right * log_right + (1.0 - self.p_right) * log_wrong
 
-    def run(self, alphas: np.ndarray, log_betas: np.ndarray, n_rounds: int):
+    def run(self, alphas: np.ndarray, log_betas: np.ndarray, n_rounds: int, stop: float = 1e-10):
         for _ in range(n_rounds):
             new_alphas = self._alpha_step(alphas, log_betas)
             new_log_betas = self._log_beta_step(new_alphas, log_betas)
             moved = max(np.abs(new_alphas - alphas).max(initial=0.0),
                         np.abs(new_log_betas - log_betas).max(initial=0.0))
             alphas, log_betas = new_alphas, new_log_betas
-            if moved < 1e-10:
+            if moved < stop:
                 break
         return alphas, log_betas
 
@@ -135,9 +137,11 @@ class _MStep:
 def _backtrack(theta, step, value, values, upper: float) -> np.ndarray:
     """Halve, coordinate by coordinate, every step that lowers that coordinate's own objective."""
     step = np.clip(step, -_MAX_STEP, _MAX_STEP)
+    # a change below rounding is not "worse": near the optimum it would halve 30 times for nothing
+    slack = 1e-12 * np.maximum(np.abs(value), 1.0)
     for _ in range(_MAX_HALVINGS):
         trial = np.minimum(theta + step, upper)
-        worse = values(trial) < value
+        worse = values(trial) < value - slack
         if not worse.any():
             return trial
         step[worse] *= 0.5
@@ -183,16 +187,19 @@ class GLAD(ClassificationAggregator):
     betas_ : pandas.Series
         Easiness ``beta_i`` of each task (positive; larger is easier), indexed by task.
     priors_ : pandas.Series
-        Class priors used in the last E-step, indexed by class.
+        Class priors, indexed by class (re-estimated from ``probas_`` when ``learn_priors``).
     probas_ : pandas.DataFrame
         Posterior probability of each class (columns) for each task (rows).
     labels_ : pandas.Series
         Most probable class of each task.
     loss_history_ : list of float
-        Log-posterior after each EM iteration, the quantity EM increases and the stopping rule
-        watches.
+        Negative log-posterior per answer after each EM iteration (minus the marginal
+        log-likelihood of the answers and the log prior density of the parameters, divided by
+        the number of answers): the quantity EM decreases and the stopping rule watches.
     n_iter_ : int
         Number of EM iterations run.
+    converged_ : bool
+        Whether the stopping rule was met before ``n_iter``.
 
     Notes
     -----
@@ -234,18 +241,18 @@ class GLAD(ClassificationAggregator):
         check_non_negative("tol", self.tol)
         check_positive_int("m_step_max_iter", self.m_step_max_iter)
         for name in ("alpha_prior_mean", "log_beta_prior_mean"):
-            value = getattr(self, name)
-            number = isinstance(value, (int, float, np.integer, np.floating))
-            if isinstance(value, bool) or not number or not np.isfinite(value):
-                raise ValueError(f"{name}={value!r}; expected a finite number")
+            check_number(name, getattr(self, name))
         if not isinstance(self.learn_priors, (bool, np.bool_)):
             raise ValueError(f"learn_priors={self.learn_priors!r}; expected True or False")
 
     def _starting_priors(self, n_classes: int) -> np.ndarray:
         if self.class_priors is None or self.learn_priors:
             return np.full(n_classes, 1.0 / n_classes)
-        priors = np.asarray(self.class_priors, dtype=np.float64)
-        if (
+        try:
+            priors = np.asarray(self.class_priors, dtype=np.float64)
+        except (TypeError, ValueError):
+            priors = np.full(n_classes + 1, np.nan)  # reported below
+        if isinstance(self.class_priors, str) or (
             priors.shape != (n_classes,)
             or not np.all(np.isfinite(priors))
             or np.any(priors < 0)
@@ -269,6 +276,8 @@ class GLAD(ClassificationAggregator):
 
         task_label = data.task * data.n_classes + data.label
         history: list[float] = []
+        done = False
+        n_answers = max(data.n_answers, 1)
         for _ in range(self.n_iter):
             # M-step: class priors in closed form, abilities and easiness by block-Newton ascent
             if self.learn_priors:
@@ -277,15 +286,24 @@ class GLAD(ClassificationAggregator):
             alphas, log_betas = m_step.run(alphas, log_betas, self.m_step_max_iter)
             # E-step
             posterior, loglik = _e_step(data, alphas, log_betas, safe_log(priors))
-            history.append(
+            log_posterior = (
                 loglik
                 + _gaussian_log_density(alphas, alpha_mean)
                 + _gaussian_log_density(log_betas, log_beta_mean)
             )
+            history.append(-log_posterior / n_answers)
             if len(history) > 1 and converged(history[-1], history[-2], self.tol):
+                done = True
                 break
 
+        # final M-step on the final posteriors, run until nothing moves, so that the abilities
+        # and easiness values exposed are the MAP parameters of ``probas_``
+        if self.learn_priors:
+            priors = normalize_rows(posterior[answered].sum(axis=0))
+        m_step = _MStep(data, posterior.ravel()[task_label], alpha_mean, log_beta_mean)
+        alphas, log_betas = m_step.run(alphas, log_betas, _FINAL_ROUNDS, stop=_FINAL_MOVE)
         self.n_iter_ = len(history)
+        self.converged_ = done
         self.loss_history_ = history
         self.alphas_ = data.worker_series(alphas.copy(), name="alpha")
         self.betas_ = data.task_series(np.exp(log_betas), name="beta")

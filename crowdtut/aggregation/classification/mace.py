@@ -7,10 +7,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.special import digamma
+from scipy.special import digamma, gammaln
 
 from ...answers import CrowdAnswers
-from .._base import ClassificationAggregator
+from .._base import ClassificationAggregator, check_number, check_random_state
 from ..._checks import check_choice, check_non_negative, check_positive_int
 from .._em import converged, normalize_log, normalize_rows, safe_log
 
@@ -31,7 +31,7 @@ class _Counts:
 class _Run:
     """The outcome of one restart."""
 
-    loglik: float
+    loss: float  # final objective, negative log-posterior (EM) or negative ELBO (VB) per answer
     posterior: np.ndarray  # (n_tasks, n_classes) from the last E-step
     know: np.ndarray  # weight of "answers the truth" per worker (a probability under EM)
     spam: np.ndarray  # (n_workers, n_classes) weight of "spams with this label"
@@ -51,6 +51,24 @@ class _Codes:
     def of(cls, data: CrowdAnswers) -> "_Codes":
         k = data.n_classes
         return cls(data, data.worker * k + data.label, data.task * k + data.label)
+
+
+def _kl_beta(a1: np.ndarray, b1: np.ndarray, a0: float, b0: float) -> np.ndarray:
+    """KL(Beta(a1, b1) || Beta(a0, b0)), elementwise."""
+    return (
+        gammaln(a1 + b1) - gammaln(a1) - gammaln(b1) - gammaln(a0 + b0) + gammaln(a0) + gammaln(b0)
+        + (a1 - a0) * digamma(a1) + (b1 - b0) * digamma(b1) + (a0 + b0 - a1 - b1) * digamma(a1 + b1)
+    )
+
+
+def _kl_dirichlet(g1: np.ndarray, g0: float) -> np.ndarray:
+    """KL(Dir(g1[j]) || Dir(g0, ..., g0)) for every row ``j`` of ``g1``."""
+    k = g1.shape[1]
+    total = g1.sum(axis=1)
+    return (
+        gammaln(total) - gammaln(g1).sum(axis=1) - gammaln(k * g0) + k * gammaln(g0)
+        + ((g1 - g0) * (digamma(g1) - digamma(total)[:, None])).sum(axis=1)
+    )
 
 
 def _e_step(codes: _Codes, know: np.ndarray, spam: np.ndarray) -> tuple[np.ndarray, float, _Counts]:
@@ -133,12 +151,16 @@ class MACE(ClassificationAggregator):
     labels_ : pandas.Series
         Most probable class of each task.
     loss_history_ : list of float
-        Log-likelihood after each iteration of the winning restart (under VB, computed with the
-        variational weights, as in the original MACE).
-    restart_logliks_ : list of float
-        Final log-likelihood of each restart.
+        After each iteration of the winning restart, the objective as a loss per answer:
+        under EM the negative log-posterior (log-likelihood plus the log density of the
+        Beta/Dirichlet priors that the additive smoothing amounts to), under VB the negative
+        evidence lower bound. Non-increasing.
+    restart_losses_ : list of float
+        Final loss of each restart; the restart with the lowest wins.
     n_iter_ : int
         Number of iterations of the winning restart.
+    converged_ : bool
+        Whether the winning restart met the stopping rule before ``n_iter``.
 
     Notes
     -----
@@ -155,7 +177,25 @@ class MACE(ClassificationAggregator):
     - a restart stops early on ``tol``;
     - ``alpha`` is the pseudo-count of knowing, as in the paper (crowd-kit puts its ``alpha`` on
       spamming; the defaults are equal);
-    - the log-likelihood is computed in log space, so many answers per task do not underflow.
+    - the log-likelihood is computed in log space, so many answers per task do not underflow;
+    - restarts are compared by their objective (log-posterior under EM, evidence lower bound
+      under VB) rather than by the log-likelihood, the quantity each restart increases.
+
+    MACE may break an exact tie. On a lone task with two votes for each of two classes,
+    variational Bayes (the default) ends near 0.98/0.02 rather than 0.5/0.5: the Beta(0.5, 0.5)
+    prior on competence favours workers who either always know or always spam, each restart
+    starts from a random, asymmetric spamming strategy, and the updates climb from there to
+    one of two mirror-image optima (the restarts do not reach the symmetric point). ``method=
+    "em"`` and larger symmetric fixtures (two tasks mirroring each other) keep 0.5/0.5. Use a
+    voting model or Dawid-Skene where lone exact ties must stay ties.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"task": [1, 1, 1, 2, 2, 2], "worker": list("abcabc"),
+    ...                         "label": ["x", "x", "y", "y", "y", "y"]})
+    >>> MACE(random_state=0).fit_predict(answers).tolist()
+    ['x', 'y']
 
     References
     ----------
@@ -195,12 +235,10 @@ class MACE(ClassificationAggregator):
         if self.smoothing is not None:
             check_non_negative("smoothing", self.smoothing)
         for name in ("alpha", "beta", "strategy_prior"):
-            value = getattr(self, name)
-            check_non_negative(name, value)
-            if value == 0:
-                raise ValueError(f"{name}={value!r}; expected a positive number")
+            check_number(name, getattr(self, name), 0.0, low_open=True)
         check_non_negative("default_noise", self.default_noise)
         check_non_negative("tol", self.tol)
+        check_random_state(self.random_state)
 
     def _m_step(self, counts: _Counts, smoothing: float) -> tuple[np.ndarray, np.ndarray]:
         """New (know, spam) weights from expected counts."""
@@ -218,34 +256,62 @@ class MACE(ClassificationAggregator):
         log_strategy = digamma(counts.spamming + g) - digamma(spam_total + n_classes * g)[:, None]
         return know, np.exp(log_spam[:, None] + log_strategy)
 
+    def _log_prior(self, counts: _Counts, know: np.ndarray, spam: np.ndarray, smoothing: float) -> float:
+        """The term added to the log-likelihood to make the objective each iteration increases.
+
+        EM: the log density (up to a constant) of the Beta(s + 1, s + 1) and Dirichlet(s + 1)
+        priors that additive smoothing ``s`` is the MAP estimate under. VB: minus the KL
+        divergences of the variational posteriors (built from ``counts``) from the priors.
+        """
+        if self.method == "em":
+            if smoothing == 0:
+                return 0.0
+            rest = 1.0 - know
+            strategy = spam / np.maximum(rest, _TINY)[:, None]
+            return smoothing * float(
+                safe_log(know).sum() + safe_log(rest).sum() + safe_log(strategy).sum()
+            )
+        a, b, g = float(self.alpha), float(self.beta), float(self.strategy_prior)
+        spam_total = counts.spamming.sum(axis=1)
+        kl = _kl_beta(counts.knowing + a, spam_total + b, a, b).sum()
+        kl += _kl_dirichlet(counts.spamming + g, g).sum()
+        return -float(kl)
+
     def _run(self, codes: _Codes, rng: np.random.Generator, smoothing: float) -> _Run:
         """One restart; every worker starts at the same random competence and strategy."""
         n_workers, n_classes = codes.data.n_workers, codes.data.n_classes
+        n_answers = max(codes.data.n_answers, 1)
         high = 1.0 + float(self.default_noise)
         knowing, spamming = rng.uniform(1.0, high, size=2)
         strategy = normalize_rows(rng.uniform(1.0, high, size=n_classes))
         know = np.full(n_workers, knowing / (knowing + spamming))
         spam = np.outer(1.0 - know, strategy)
         posterior, loglik, counts = _e_step(codes, know, spam)
+        loss = -loglik / n_answers
         history: list[float] = []
+        done = False
         for _ in range(self.n_iter):
             know, spam = self._m_step(counts, smoothing)
+            penalty = self._log_prior(counts, know, spam, smoothing)
             posterior, loglik, counts = _e_step(codes, know, spam)
-            history.append(loglik)
+            loss = -(loglik + penalty) / n_answers
+            history.append(loss)
             if len(history) > 1 and converged(history[-1], history[-2], self.tol):
+                done = True
                 break
-        return _Run(loglik, posterior, know, spam, counts, history)
+        return _Run(loss, posterior, know, spam, counts, history), done
 
     def _fit(self, data: CrowdAnswers) -> np.ndarray:
         smoothing = 0.01 / data.n_classes if self.smoothing is None else float(self.smoothing)
         rng = np.random.default_rng(self.random_state)
         codes = _Codes.of(data)
         runs = [self._run(codes, rng, smoothing) for _ in range(self.n_restarts)]
-        best = max(runs, key=lambda run: run.loglik)  # the first of equals on ties
+        best, done = min(runs, key=lambda run: run[0].loss)  # the first of equals on ties
         counts = best.counts
+        # parameters of the final posteriors: one M-step (EM) or the posterior means (VB)
         if self.method == "em":
-            competence = best.know
-            strategies = normalize_rows(best.spam)
+            competence, _ = self._m_step(counts, smoothing)
+            strategies = normalize_rows(counts.spamming + smoothing)
         else:
             spam_total = counts.spamming.sum(axis=1)
             competence = (counts.knowing + self.alpha) / (
@@ -255,6 +321,7 @@ class MACE(ClassificationAggregator):
         self.competence_ = data.worker_series(competence, name="competence")
         self.strategies_ = pd.DataFrame(strategies, index=data.workers, columns=data.classes)
         self.loss_history_ = best.history
-        self.restart_logliks_ = [run.loglik for run in runs]
+        self.restart_losses_ = [run.loss for run, _ in runs]
         self.n_iter_ = len(best.history)
+        self.converged_ = done
         return best.posterior

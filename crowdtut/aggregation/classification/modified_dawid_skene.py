@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ...answers import CrowdAnswers, DuplicatePolicy, encode_answers
-from .._base import ClassificationAggregator
+from .._base import ClassificationAggregator, first_of_max
 from ..._checks import check_choice, check_non_negative, check_positive_int
 from .._em import converged, normalize_log, normalize_rows, safe_log
 from .dawid_skene import log_joint
@@ -103,6 +103,7 @@ class ModifiedDawidSkene(ClassificationAggregator):
     priors_ : Series, the class prior; ``class_counts_`` the posterior mass behind it.
     workers_ : Index of every worker seen so far (the rows of ``confusion_``).
     loss_history_ : negative log-likelihood per answer at each E-step of the last batch.
+    n_iter_, converged_ : iterations of the last batch, and whether its stopping rule was met.
     n_iter_ : epochs run on the last batch; ``n_batches_`` batches seen.
 
     Examples
@@ -263,6 +264,7 @@ class ModifiedDawidSkene(ClassificationAggregator):
         history: list[float] = []
         previous = -np.inf
         acc = None
+        stop = False
         for _ in range(self.n_iter):
             prior = (self.class_counts_ + post.sum(axis=0)) / (n_before + data.n_tasks)
             post, loglik = normalize_log(log_joint(data, safe_log(conf), safe_log(prior)))
@@ -298,6 +300,7 @@ class ModifiedDawidSkene(ClassificationAggregator):
         self.errors_ = self._errors_frame()
         self.loss_history_ = history
         self.n_iter_ = len(history)
+        self.converged_ = bool(stop)
         self.n_batches_ += 1
         # tasks without answers, not seen before, get the class prior (and do not count in it)
         post = np.vstack([post, np.broadcast_to(self.priors_.to_numpy(), (len(unanswered), k))])
@@ -363,7 +366,7 @@ class ModifiedDawidSkene(ClassificationAggregator):
         before = {n: vars(self).get(n) for n in ("probas_", "labels_", "confidences_")}
         self.probas_ = pd.DataFrame(post, index=tasks, columns=self.classes_)
         self.probas_.columns.name = "label"
-        labels = self.classes_.take(post.argmax(axis=1))
+        labels = self.classes_.take(first_of_max(post))
         self.labels_ = pd.Series(labels, index=tasks, name="agg_label")
         confidence = np.minimum(np.round(post.max(axis=1), 2), self.max_confidence)
         self.confidences_ = pd.Series(confidence, index=tasks, name="confidence")

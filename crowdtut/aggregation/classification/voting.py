@@ -10,6 +10,7 @@ import pandas as pd
 from ...answers import CrowdAnswers, DuplicatePolicy, encode_answers
 from .._base import ClassificationAggregator
 from ..._checks import check_choice, check_non_negative, check_positive_int
+from .._base import check_random_state
 
 __all__ = ["MajorityVote", "NaiveSoft", "Wawa", "ZeroBasedSkill", "IWMV"]
 
@@ -33,6 +34,13 @@ def vote_shares(votes: np.ndarray) -> np.ndarray:
     total = votes.sum(axis=1, keepdims=True)
     k = votes.shape[1]
     return np.divide(votes, total, out=np.full_like(votes, 1.0 / k), where=total > 0)
+
+
+def tied_one_hot(scores: np.ndarray) -> np.ndarray:
+    """Rows of ``scores`` as the indicator of their maximum, shared equally among exact ties
+    (a 2-2 tie gives 0.5 and 0.5; a row of equal scores, e.g. no votes, is uniform)."""
+    is_max = scores >= scores.max(axis=1, keepdims=True)
+    return is_max / is_max.sum(axis=1, keepdims=True)
 
 
 def break_ties(scores: np.ndarray, tie_break: TieBreak, rng: np.random.Generator | None) -> np.ndarray:
@@ -79,6 +87,7 @@ class MajorityVote(ClassificationAggregator):
 
     def _validate_params(self) -> None:
         check_choice("tie_break", self.tie_break, ("first", "random"))
+        check_random_state(self.random_state)
 
     def fit(
         self,
@@ -119,16 +128,16 @@ def _agreement(data: CrowdAnswers, proba: np.ndarray) -> np.ndarray:
 class Wawa(ClassificationAggregator):
     """Worker Agreement With Aggregate: majority vote weighted by each worker's agreement with it.
 
+    A task tied under majority vote counts each tied class as a share of a win, so that tied
+    classes stay tied (the tie rule of :class:`~crowdtut.aggregation._base.Estimator`).
+
     Attributes
     ----------
     skills_ : Series, fraction of each worker's answers that agree with the majority vote.
     """
 
     def _fit(self, data: CrowdAnswers) -> np.ndarray:
-        votes = data.vote_counts
-        mv = np.zeros_like(votes)
-        mv[np.arange(data.n_tasks), votes.argmax(axis=1)] = 1.0
-        skills = _agreement(data, mv)
+        skills = _agreement(data, tied_one_hot(data.vote_counts))
         self.skills_ = data.worker_series(skills, name="skill")
         return vote_shares(weighted_votes(data, skills))
 
@@ -147,9 +156,13 @@ class ZeroBasedSkill(ClassificationAggregator):
     eps : initial skills are ``1 / K + eps``.
     tol : stop early when no skill moves by more than this (the labels are then fixed).
 
+    Tied classes of the weighted vote share the win equally when skills are updated.
+
     Attributes
     ----------
     skills_ : Series of worker skills.
+    n_iter_, converged_ : passes run, and whether ``tol`` stopped them (there is no likelihood,
+        so no ``loss_history_``).
     """
 
     def __init__(
@@ -177,17 +190,18 @@ class ZeroBasedSkill(ClassificationAggregator):
     def _fit(self, data: CrowdAnswers) -> np.ndarray:
         skills = np.full(data.n_workers, 1.0 / data.n_classes + self.eps)
         lr = self.lr_init
-        n_seen = np.maximum(data.answers_per_worker, 1)
+        done, n_run = False, 0
         for step in range(1, self.n_iter + 1):
             if step % self.lr_steps_to_reduce == 0:
                 lr *= self.lr_reduce_factor
-            winner = weighted_votes(data, skills).argmax(axis=1)
-            hits = winner[data.task] == data.label
-            agree = np.bincount(data.worker, weights=hits, minlength=data.n_workers) / n_seen
+            agree = _agreement(data, tied_one_hot(weighted_votes(data, skills)))
             step_size = lr * (agree - skills)
             skills = skills + step_size
-            if np.abs(step_size).max() <= self.tol:
+            n_run = step
+            if np.abs(step_size).max(initial=0.0) <= self.tol:
+                done = True
                 break
+        self.n_iter_, self.converged_ = n_run, done
         self.skills_ = data.worker_series(skills, name="skill")
         return vote_shares(weighted_votes(data, skills))
 
@@ -202,10 +216,14 @@ class IWMV(ClassificationAggregator):
     ----------
     n_iter : maximum number of updates.
 
+    Tied classes share the win equally when agreements are computed.
+
     Attributes
     ----------
     skills_ : Series, each worker's agreement with the final labels.
     weights_ : Series, the vote weights ``K * skill - 1``.
+    n_iter_, converged_ : updates run, and whether the labels stopped changing (no likelihood,
+        so no ``loss_history_``).
 
     References
     ----------
@@ -222,21 +240,20 @@ class IWMV(ClassificationAggregator):
     def _fit(self, data: CrowdAnswers) -> np.ndarray:
         k = data.n_classes
         votes = data.vote_counts
-        winner = votes.argmax(axis=1)
-        weights = np.ones(data.n_workers)
-        for _ in range(self.n_iter):
-            one_hot = np.zeros_like(votes)
-            one_hot[np.arange(data.n_tasks), winner] = 1.0
-            skills = _agreement(data, one_hot)
-            weights = k * skills - 1.0
-            votes = weighted_votes(data, weights)
-            new_winner = votes.argmax(axis=1)
-            if np.array_equal(new_winner, winner):
+        wins = tied_one_hot(votes)
+        done, n_run = False, 0
+        for step in range(1, self.n_iter + 1):
+            skills = _agreement(data, wins)
+            votes = weighted_votes(data, k * skills - 1.0)
+            new_wins = tied_one_hot(votes)
+            n_run = step
+            if np.array_equal(new_wins, wins):
+                done = True
                 break
-            winner = new_winner
-        one_hot = np.zeros_like(votes)
-        one_hot[np.arange(data.n_tasks), winner] = 1.0
-        skills = _agreement(data, one_hot)
+            wins = new_wins
+        self.n_iter_, self.converged_ = n_run, done
+        winner = votes.argmax(axis=1)
+        skills = _agreement(data, wins)
         self.skills_ = data.worker_series(skills, name="skill")
         self.weights_ = data.worker_series(k * skills - 1.0, name="weight")
         # weights below zero (workers worse than chance) count against a class; the reported

@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 
 from .._base import Estimator
-from .._kmeans import kmeans
 from ...answers.partitions import PartitionAnswers
 
 # --- shared estimator plumbing ---------------------------------------------------------------
 class _PartitionAggregator(Estimator):
-    """``fit(answers, hits=None) -> self``; ``fit_predict`` returns ``labels_``."""
+    """Base class of the clustering family: ``fit(answers, hits=None) -> self``;
+    ``fit_predict`` returns ``labels_`` (Series item -> cluster, 0 the largest cluster)."""
 
     def fit(self, answers, hits=None):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -44,42 +44,56 @@ def _check_positive(name: str, value) -> None:
         raise ValueError(f"{name}={value!r}; expected a positive number")
 
 
-# --- Gaussian mixture with BIC ---------------------------------------------------------------
-def _gmm_em(x, resp, n_iter, tol, reg):
-    """EM for a full-covariance Gaussian mixture from initial responsibilities."""
-    n, d = x.shape
-    loglik_prev = -np.inf
-    for _ in range(n_iter):
-        nk = resp.sum(axis=0) + 1e-10
-        weights = nk / n
-        means = resp.T @ x / nk[:, None]
-        diff = x[None, :, :] - means[:, None, :]  # (k, n, d)
-        cov = (resp.T[:, :, None] * diff).transpose(0, 2, 1) @ diff / nk[:, None, None]
-        cov += reg * np.eye(d)
-        chol = np.linalg.cholesky(cov)
-        sol = diff @ np.linalg.inv(chol).transpose(0, 2, 1)  # whitened residuals (k, n, d)
-        logdet = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
-        logp = -0.5 * ((sol**2).sum(-1) + logdet[:, None] + d * np.log(2 * np.pi)) + np.log(weights)[:, None]
-        shift = logp.max(axis=0)
-        total = np.exp(logp - shift).sum(axis=0)
-        loglik = float((np.log(total) + shift).sum())
-        resp = (np.exp(logp - shift) / total).T
-        if abs(loglik - loglik_prev) <= tol * abs(loglik):
-            break
-        loglik_prev = loglik
-    return resp, loglik
+# --- k-means and Gaussian mixtures (scikit-learn), independent of the row order ---------------
+def _seed(random_state) -> int:
+    """An integer seed for scikit-learn from None, an int or a numpy Generator."""
+    return int(np.random.default_rng(random_state).integers(2**31 - 1))
+
+
+def _canonical_order(x: np.ndarray) -> np.ndarray:
+    """Rows in lexicographic order, so that a seeded fit does not depend on how rows were given."""
+    return np.lexsort(np.round(x, 10).T[::-1])
+
+
+def kmeans(x: np.ndarray, n_clusters: int, random_state=None, n_init: int = 10) -> np.ndarray:
+    """scikit-learn's KMeans (k-means++, best of ``n_init``) on rows in a canonical order;
+    returns the cluster of each row. One thread: the problems are small, and several threads
+    on a loaded machine are tens of times slower."""
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
+
+    order = _canonical_order(x)
+    model = KMeans(n_clusters=n_clusters, n_init=n_init, random_state=_seed(random_state))
+    labels = np.empty(len(x), dtype=np.int64)
+    with threadpool_limits(limits=1):
+        labels[order] = model.fit_predict(x[order])
+    return labels
 
 
 def _gaussian_mixture(z: np.ndarray, k: int, n_init: int, rng: np.random.Generator, n_iter: int = 200):
-    """EM for a k-component full-covariance mixture, started from the best of ``n_init``
-    k-means runs; returns the most probable component of each row and the log-likelihood."""
-    n = len(z)
-    if k == 1:
-        resp, loglik = _gmm_em(z, np.ones((n, 1)), n_iter, 1e-5, 1e-4)
-        return np.zeros(n, dtype=np.int64), loglik
-    init = kmeans(z, k, rng.integers(1 << 31), n_init=n_init)
-    resp, loglik = _gmm_em(z, np.eye(k)[init], n_iter, 1e-5, 1e-4)
-    return resp.argmax(axis=1), loglik
+    """scikit-learn's full-covariance GaussianMixture with ``k`` components, started from the
+    best of ``n_init`` k-means runs (:func:`kmeans`); returns the most probable component of
+    each row and the log-likelihood of the rows."""
+    from sklearn.mixture import GaussianMixture
+    from threadpoolctl import threadpool_limits
+
+    n, d = z.shape
+    reg = 1e-4
+    start = np.zeros(n, dtype=np.int64) if k == 1 else kmeans(z, k, rng, n_init=n_init)
+    resp = np.eye(k)[start]
+    counts = resp.sum(axis=0)
+    means = resp.T @ z / counts[:, None]
+    diff = z[None, :, :] - means[:, None, :]
+    cov = np.einsum("nk,kni,knj->kij", resp, diff, diff) / counts[:, None, None] + reg * np.eye(d)
+    model = GaussianMixture(
+        n_components=k, covariance_type="full", reg_covar=reg, tol=1e-5, max_iter=n_iter,
+        weights_init=counts / n, means_init=means, precisions_init=np.linalg.inv(cov),
+        init_params="random_from_data", random_state=_seed(rng),
+    )
+    with threadpool_limits(limits=1):
+        codes = model.fit_predict(z)
+        loglik = float(model.score(z) * n)
+    return codes, loglik
 
 
 def _two_rate_loglik(codes: np.ndarray, a: np.ndarray, b: np.ndarray, same: np.ndarray) -> float:

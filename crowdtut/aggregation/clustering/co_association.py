@@ -9,8 +9,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..._checks import check_choice, check_positive_int
-from .._kmeans import kmeans
-from ._base import _PartitionAggregator, _search_clusters
+from .._base import check_random_state
+from ._base import _PartitionAggregator, _search_clusters, _two_rate_loglik, kmeans
 from ...answers.partitions import PartitionAnswers, pair_codes, encode_partitions
 
 def co_association(
@@ -89,6 +89,7 @@ class CoAssociationClustering(_PartitionAggregator):
             check_positive_int("n_clusters", self.n_clusters)
         check_choice("select", self.select, ("labels", "eigengap"))
         check_positive_int("max_clusters", self.max_clusters)
+        check_random_state(self.random_state)
 
     def fit(self, answers: pd.DataFrame | PartitionAnswers, hits: pd.DataFrame | Mapping | None = None):
         """Fit on partition answers (columns ``hit``, ``worker``, ``item``, ``group``)."""
@@ -97,6 +98,8 @@ class CoAssociationClustering(_PartitionAggregator):
         n = data.n_items
         a, b, _, _, same = pair_codes(data)
         together, shown = _co_counts(a, b, same, n)
+        if len(a) and (same.all() or not same.any()):  # a unanimous crowd fixes the partition
+            return self._unanimous(data, a, b, same, together)
         affinity = together.copy()
         affinity.data = affinity.data / shown.data
         affinity.eliminate_zeros()
@@ -144,6 +147,22 @@ class CoAssociationClustering(_PartitionAggregator):
         )
         dims = pd.Index([f"u{c}" for c in range(k)], name="dim")
         self.spectral_embedding_ = pd.DataFrame(embeddings[k], index=data.items.copy(), columns=dims)
+        self._set_labels(data, codes)
+        return self
+
+    def _unanimous(self, data, a, b, same, together):
+        """Every pair labelled "same" (one cluster) or every pair "different" (one per item)."""
+        n = data.n_items
+        codes = np.zeros(n, dtype=np.int64) if same.all() else np.arange(n)
+        k = int(codes.max()) + 1
+        self.coassociation_ = together
+        self.eigenvalues_ = np.zeros(0)
+        self.selection_ = pd.DataFrame(
+            {"eigengap": [0.0], "label_loglik": [_two_rate_loglik(codes, a, b, same)]},
+            index=pd.Index([k], name="n_clusters"),
+        )
+        dims = pd.Index([f"u{c}" for c in range(k)], name="dim")
+        self.spectral_embedding_ = pd.DataFrame(np.eye(n, k), index=data.items.copy(), columns=dims)
         self._set_labels(data, codes)
         return self
 

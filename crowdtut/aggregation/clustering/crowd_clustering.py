@@ -9,7 +9,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..._checks import check_choice, check_non_negative, check_positive_int
-from ._base import _PartitionAggregator, _check_positive, _gaussian_mixture, _search_clusters
+from .._base import check_random_state
+from ._base import (
+    _PartitionAggregator, _check_positive, _gaussian_mixture, _search_clusters, _two_rate_loglik,
+)
 from ...answers.partitions import PartitionAnswers, pair_codes, encode_partitions
 
 # --- Gomes et al. crowdclustering ------------------------------------------------------------
@@ -103,7 +106,9 @@ def _spectral_init(lab: _Labels, d: int, rng: np.random.Generator) -> np.ndarray
     centred = total.copy()
     centred.data = total.data / count.data - y.mean()
     k = min(d, n - 2)
-    if k < 1 or n < 3 * d:
+    if k < 1 or n < 3 * d or not np.any(np.abs(centred.data) > 1e-12):
+        # too small, or a unanimous crowd (every label the same: the centred matrix is 0 and
+        # has no leading eigenvectors; ARPACK fails on it): start at random
         return rng.normal(size=(n, d))
     v0 = rng.normal(size=n)
     _, vectors = eigsh(centred, k=k, which="LA", v0=v0)
@@ -156,11 +161,15 @@ class CrowdClustering(_PartitionAggregator):
     embedding_cov_ : ndarray (n_items, D, D), posterior covariances.
     worker_matrices_ : ndarray (n_workers, D, D), posterior means of ``W_j``.
     worker_bias_ : Series worker -> posterior mean of ``tau_j``.
-    free_energy_ : list, the free energy (a lower bound on the log evidence of the pairwise
-        labels) after each iteration; it never decreases.
+    loss_history_ : list, minus the free energy (the evidence lower bound on the log evidence
+        of the pairwise labels) per pairwise label, after each iteration; it never increases.
     selection_ : DataFrame indexed by the number of components: ``gmm_loglik``, ``bic`` and
         ``label_loglik`` of each mixture tried.
-    n_iter_ : iterations run; n_labels_ : pairwise labels used.
+    n_iter_, converged_ : iterations run, and whether ``tol`` stopped them.
+    n_labels_ : pairwise labels used.
+
+    When every pairwise label is "same group" (a unanimous crowd), the result is one cluster;
+    when every label is "different group", one cluster per image.
 
     References
     ----------
@@ -206,6 +215,7 @@ class CrowdClustering(_PartitionAggregator):
             check_positive_int("n_clusters", self.n_clusters)
         check_choice("select", self.select, ("labels", "bic"))
         check_positive_int("max_clusters", self.max_clusters)
+        check_random_state(self.random_state)
 
     def fit(self, answers: pd.DataFrame | PartitionAnswers, hits: pd.DataFrame | Mapping | None = None):
         """Fit on partition answers (columns ``hit``, ``worker``, ``item``, ``group``).
@@ -220,9 +230,10 @@ class CrowdClustering(_PartitionAggregator):
             raise ValueError("no answer groups two or more images: there is no pairwise label")
         labels = _Labels(a, b, j, np.where(same, 1.0, -1.0), data.n_items, data.n_workers)
         rng = np.random.default_rng(self.random_state)
-        m, sx, mu, v, history = self._variational(labels, rng)
+        m, sx, mu, v, history, done = self._variational(labels, rng)
         self.n_iter_ = len(history)
-        self.free_energy_ = history
+        self.converged_ = done
+        self.loss_history_ = [-f / labels.t for f in history]
         self.n_labels_ = labels.t
         d = self.n_dims
         dims = pd.Index([f"x{k}" for k in range(d)], name="dim")
@@ -240,6 +251,14 @@ class CrowdClustering(_PartitionAggregator):
             n_params = (k - 1) + k * d + k * d * (d + 1) / 2
             return codes, {"gmm_loglik": loglik, "bic": -2 * loglik + n_params * np.log(n)}
 
+        if same.all() or not same.any():  # a unanimous crowd: the labels fix the partition
+            codes = np.zeros(n, dtype=np.int64) if same.all() else np.arange(n)
+            self.selection_ = pd.DataFrame(
+                {"label_loglik": [_two_rate_loglik(codes, a, b, same)]},
+                index=pd.Index([int(codes.max()) + 1], name="n_clusters"),
+            )
+            self._set_labels(data, codes)
+            return self
         if self.n_clusters is not None:
             ks = [min(self.n_clusters, n)]
         else:
@@ -268,7 +287,7 @@ class CrowdClustering(_PartitionAggregator):
         v = np.broadcast_to(np.diag(0.01 * prior_v), (nw, p + 1, p + 1)).copy()
         delta = self._delta(lab, m, sx, mu, v, dup)
         history: list[float] = []
-        previous, step = -np.inf, 1.0
+        previous, step, done = -np.inf, 1.0, False
         for _ in range(self.n_iter):
             for _ in range(10):  # halve the image step while the free energy would drop
                 m1, sx1 = self._update_items(lab, m, sx, mu, v, delta, dup, step)
@@ -283,9 +302,10 @@ class CrowdClustering(_PartitionAggregator):
             step = min(1.0, 2 * step)
             history.append(energy)
             if np.isfinite(previous) and abs(energy - previous) <= self.tol * abs(previous):
+                done = True
                 break
             previous = energy
-        return m, sx, mu, v, history
+        return m, sx, mu, v, history, done
 
     def _rescale(self, m, sx, mu, v, p):
         """Parameter-expanded scale step: ``x -> c x`` and ``W -> W / c^2`` leave every

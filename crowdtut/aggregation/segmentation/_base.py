@@ -8,11 +8,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .._base import Estimator, NotFittedError
+from .._base import Estimator
 from ..._checks import check_non_negative
 from ...answers.masks import MaskAnswers, encode_masks
 
 _EPS = 1e-10  # bound on probabilities, so that no log is -inf
+_TIE = 1e-9  # scores this close to 0.5 are ties
 _NO_EVIDENCE = 0.5  # value of a rate with nothing to estimate it from (an empty region)
 
 Scope = Literal["task", "global"]
@@ -32,7 +33,9 @@ def _rate(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 class SegmentationAggregator(Estimator):
     """Base class: ``fit`` encodes the masks once, ``_fit`` returns one score per pattern row.
 
-    A pixel is in the aggregated mask when its score (vote share or posterior probability) is
+    After ``fit``: ``segmentations_`` (Series of bool masks, by task) and ``probas_`` (Series of
+    float32 maps, the per-pixel foreground probability or vote share, before smoothing).
+    ``fit_predict`` returns ``segmentations_`` and ``fit_predict_proba`` ``probas_``. A pixel is in the aggregated mask when its score (vote share or posterior probability) is
     at least 0.5 (``_ties_in = True``, votes) or above 0.5 (posteriors). With ``smoothing > 0``
     the score maps are first blurred by a Gaussian of that standard deviation in pixels, a
     simple spatial prior.
@@ -47,23 +50,14 @@ class SegmentationAggregator(Estimator):
         self._finish(data, self._fit(data))
         return self
 
-    def fit_predict(self, answers: pd.DataFrame | MaskAnswers) -> pd.Series:
+    def fit_predict(self, answers: pd.DataFrame | MaskAnswers, **kwargs) -> pd.Series:
         """Fit and return the aggregated mask of every task (Series of bool arrays)."""
-        return self.fit(answers).segmentations_
+        return self.fit(answers, **kwargs).segmentations_
 
-    @property
-    def probas_(self) -> pd.Series:
-        """Per task, the score map that is thresholded at 0.5 (float32 arrays), before smoothing.
-
-        Built on first access from the fitted pattern table.
-        """
-        if "_scores" not in vars(self):
-            raise NotFittedError(
-                f"{type(self).__name__} has no attribute 'probas_' yet: call fit(answers) first"
-            )
-        if "_probas" not in vars(self):
-            self._probas = self._data.to_maps(self._scores.astype(np.float32), name="proba")
-        return self._probas
+    def fit_predict_proba(self, answers: pd.DataFrame | MaskAnswers, **kwargs) -> pd.Series:
+        """Fit and return the per-pixel foreground probability (or vote share) of every task
+        (Series of float32 arrays)."""
+        return self.fit(answers, **kwargs).probas_
 
     # --- for subclasses ----------------------------------------------------------------------
     def _fit(self, data: MaskAnswers) -> np.ndarray:  # pragma: no cover - abstract
@@ -73,11 +67,12 @@ class SegmentationAggregator(Estimator):
         check_non_negative("smoothing", self.smoothing)
 
     def _threshold(self, scores: np.ndarray) -> np.ndarray:
-        return scores >= 0.5 if self._ties_in else scores > 0.5
+        # scores within _TIE of 0.5 are exact ties whose last bits depend on the order of the
+        # workers: they are kept (votes) or left out (posteriors) whatever that order
+        return scores >= 0.5 - _TIE if self._ties_in else scores > 0.5 + _TIE
 
     def _finish(self, data: MaskAnswers, scores: np.ndarray) -> None:
-        self._data, self._scores = data, scores
-        vars(self).pop("_probas", None)
+        self.probas_ = data.to_maps(scores.astype(np.float32), name="proba")
         if not self.smoothing:
             self.segmentations_ = data.to_maps(self._threshold(scores), name="segmentation")
             return

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..._checks import check_choice, check_non_negative, check_positive_int
+from .._base import check_number
 from ._base import Scope, SegmentationAggregator, _NO_EVIDENCE, _logit, _rate
 from ...answers.masks import MaskAnswers, Region
 
@@ -41,8 +42,11 @@ class SegmentationEM(SegmentationAggregator):
     probas_ : Series of float32 posterior maps.
     skills_ : Series, indexed by (task, worker) (or by worker with ``scope="global"``).
     priors_ : Series, foreground share of the region per task.
-    loss_history_ : negative log-likelihood per pixel vote after each iteration.
-    n_iter_ : iterations run.
+    loss_history_ : negative log-likelihood per pixel vote (pixel of the region times mask)
+        after each iteration; non-increasing.
+    n_iter_, converged_ : iterations run, and whether the stopping rule was met.
+
+    ``skills_`` and ``priors_`` are the M-step of the final posteriors (``probas_``).
 
     References
     ----------
@@ -76,8 +80,25 @@ class SegmentationEM(SegmentationAggregator):
         check_choice("scope", self.scope, ("task", "global"))
         check_choice("region", self.region, ("union", "image"))
         check_choice("prior", self.prior, ("uniform", "learned"))
-        if not (isinstance(self.min_skill, (int, float, np.floating)) and 0.0 <= self.min_skill < 1.0):
-            raise ValueError(f"min_skill={self.min_skill!r}; expected a number in [0, 1)")
+        check_number("min_skill", self.min_skill, 0.0, 1.0, high_open=True)
+
+    def _m_step(self, data: MaskAnswers, bits, count, size, marked, post):
+        """Skills (per task and rank), per-worker skills when global (else None), and priors."""
+        present = data.present
+        weighted = count * post
+        hits = data.per_task(bits * weighted[:, None])
+        fg = data.per_task(weighted)
+        agree = size[:, None] - marked - fg[:, None] + 2.0 * hits  # expected agreement
+        pooled = None
+        if self.scope == "global":
+            agree_w, size_w, agree, total = self._pool(data, agree, present * size[:, None])
+            skill = _rate(agree, total)
+            pooled = np.maximum(_rate(agree_w, size_w), self.min_skill)
+        else:
+            skill = _rate(agree, size[:, None])
+        skill = np.where(present, np.maximum(skill, self.min_skill), _NO_EVIDENCE)
+        prior = _rate(fg, size) if self.prior == "learned" else np.full(data.n_tasks, 0.5)
+        return skill, pooled, prior
 
     def _fit(self, data: MaskAnswers) -> np.ndarray:
         bits = data.row_bits.astype(np.float64)
@@ -86,23 +107,10 @@ class SegmentationEM(SegmentationAggregator):
         size = data.per_task(count)  # region pixels per task
         marked = data.per_task(bits * count[:, None])  # pixels of the region each mask marks
         post = bits.sum(axis=1) / data.answers_per_task[data.row_task]
-        history, previous = [], None
-        for _ in range(max(self.n_iter, 1)):
-            # M-step: expected agreement of each mask with the true mask, over the region
-            weighted = count * post
-            hits = data.per_task(bits * weighted[:, None])
-            fg = data.per_task(weighted)
-            agree = size[:, None] - marked - fg[:, None] + 2.0 * hits
-            if self.scope == "global":
-                agree_w, size_w, agree, total = self._pool(data, agree, present * size[:, None])
-                skill = _rate(agree, total)
-                self._skill_w = _rate(agree_w, size_w)
-            else:
-                skill = _rate(agree, size[:, None])
-            skill = np.where(present, np.maximum(skill, self.min_skill), _NO_EVIDENCE)
-            prior = _rate(fg, size) if self.prior == "learned" else np.full(data.n_tasks, 0.5)
-            if self.n_iter == 0:
-                break
+        n_votes = max(float((size * data.answers_per_task).sum()), 1.0)
+        history, previous, done = [], None, False
+        for _ in range(self.n_iter):
+            skill, _, prior = self._m_step(data, bits, count, size, marked, post)
             # E-step: posterior log-odds of each pattern row
             lam = np.where(present, _logit(skill), 0.0)
             u = np.einsum("rk,rk->r", bits, lam[data.row_task])
@@ -112,22 +120,22 @@ class SegmentationEM(SegmentationAggregator):
             l0 = log_bg[data.row_task] - u
             post = 1.0 / (1.0 + np.exp(l0 - l1))
             loglik = data.per_task(count * np.logaddexp(l1, l0))
-            history.append(-loglik.sum() / max(float((size * data.answers_per_task).sum()), 1.0))
+            history.append(-loglik.sum() / n_votes)
             if previous is not None and np.all(
                 np.abs(loglik - previous) <= self.tol * np.maximum(np.abs(previous), 1e-12)
             ):
+                done = True
                 break
             previous = loglik
+        # the parameters exposed are the M-step of the final posteriors
+        skill, pooled, prior = self._m_step(data, bits, count, size, marked, post)
         post = np.where(count > 0, post, 0.0) if self.region == "union" else post
         self.n_iter_ = len(history)
+        self.converged_ = done
         self.loss_history_ = history
         if self.scope == "global":
-            self.skills_ = pd.Series(self._skill_w, index=data.workers, name="skill")
-            del self._skill_w
+            self.skills_ = pd.Series(pooled, index=data.workers, name="skill")
         else:
             self.skills_ = self._worker_series(data, skill, "skill")
         self.priors_ = pd.Series(prior, index=data.tasks, name="prior")
         return post
-
-
-

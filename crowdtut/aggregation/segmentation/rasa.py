@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..._checks import check_choice, check_positive_int
+from .._base import check_number
 from ._base import Scope, SegmentationAggregator, _iou, _shares
 from ...answers.masks import MaskAnswers
 
@@ -34,8 +35,10 @@ class SegmentationRASA(SegmentationAggregator):
     probas_ : Series of float32 weighted-vote maps.
     weights_ : Series of normalised weights, indexed by (task, worker) (by worker when global,
         unnormalised).
-    loss_history_ : share of the region's pixels whose label changed at each re-weighting.
-    n_iter_ : re-weightings run.
+    changed_history_ : share of the union region's pixels whose label changed at each
+        re-weighting. RASA is a fixed-point iteration with no likelihood or other objective, so
+        it has no ``loss_history_``; this records how far each step moved instead.
+    n_iter_, converged_ : re-weightings run, and whether the estimate stopped changing.
 
     References
     ----------
@@ -55,8 +58,7 @@ class SegmentationRASA(SegmentationAggregator):
         super()._validate_params()
         check_positive_int("n_iter", self.n_iter, allow_zero=True)
         check_choice("scope", self.scope, ("task", "global"))
-        if not (isinstance(self.eps, (int, float, np.floating)) and self.eps > 0):
-            raise ValueError(f"eps={self.eps!r}; expected a positive number")
+        check_number("eps", self.eps, 0.0, low_open=True)
 
     def _fit(self, data: MaskAnswers) -> np.ndarray:
         bits = data.row_bits
@@ -69,6 +71,7 @@ class SegmentationRASA(SegmentationAggregator):
         union_size = max(float(data.region_counts("union").sum()), 1.0)
         history = []
         pooled = None
+        done = False
         for _ in range(self.n_iter):
             est_count = np.where(estimate, count, 0.0)
             inter = data.per_task(bits * est_count[:, None])
@@ -84,9 +87,11 @@ class SegmentationRASA(SegmentationAggregator):
             history.append(changed / union_size)
             estimate = new
             if changed == 0:
+                done = True
                 break
         self.n_iter_ = len(history)
-        self.loss_history_ = history
+        self.converged_ = done
+        self.changed_history_ = history
         if self.scope == "global":
             pooled = np.ones(data.n_workers) if pooled is None else pooled
             self.weights_ = pd.Series(pooled, index=data.workers, name="weight")

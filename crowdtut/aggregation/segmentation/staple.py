@@ -33,7 +33,8 @@ class STAPLE(SegmentationAggregator):
 
     Attributes
     ----------
-    segmentations_, probas_, loss_history_, n_iter_ : as in :class:`SegmentationEM`.
+    segmentations_, probas_, loss_history_, n_iter_, converged_ : as in :class:`SegmentationEM`;
+        the rates and priors are the M-step of the final posteriors.
     sensitivity_, specificity_ : Series, indexed by (task, worker) (or by worker when global).
     priors_ : Series, foreground prior per task.
 
@@ -68,6 +69,26 @@ class STAPLE(SegmentationAggregator):
         check_choice("region", self.region, ("union", "image"))
         check_choice("prior", self.prior, ("fixed", "learned"))
 
+    def _m_step(self, data: MaskAnswers, bits, count, size, marked, post, prior):
+        """Sensitivities and specificities (per task and rank), their per-worker values when
+        global (else None), and the foreground priors."""
+        present = data.present
+        weighted = count * post
+        hits = data.per_task(bits * weighted[:, None])  # sum of W * D
+        fg = data.per_task(weighted)  # sum of W
+        tn = size[:, None] - marked - fg[:, None] + hits  # sum of (1 - W)(1 - D)
+        bg = (size - fg)[:, None] * present
+        fg_k = fg[:, None] * present
+        pooled = None
+        if self.scope == "global":
+            hits_w, fg_w, tn_w, bg_w, hits, fg_k, tn, bg = self._pool(data, hits, fg_k, tn, bg)
+            pooled = (_rate(hits_w, fg_w), _rate(tn_w, bg_w))
+        sens = np.where(present, _rate(hits, fg_k), _NO_EVIDENCE)
+        spec = np.where(present, _rate(tn, bg), _NO_EVIDENCE)
+        if self.prior == "learned":
+            prior = _rate(fg, size)
+        return sens, spec, pooled, prior
+
     def _fit(self, data: MaskAnswers) -> np.ndarray:
         bits = data.row_bits.astype(np.float64)
         present = data.present
@@ -77,24 +98,10 @@ class STAPLE(SegmentationAggregator):
         marked = data.per_task(bits * count[:, None])
         post = bits.sum(axis=1) / k_task[data.row_task]
         prior = _rate(marked.sum(axis=1), size * k_task)
-        history, previous = [], None
-        for _ in range(max(self.n_iter, 1)):
-            # M-step
-            weighted = count * post
-            hits = data.per_task(bits * weighted[:, None])  # sum of W * D
-            fg = data.per_task(weighted)  # sum of W
-            tn = size[:, None] - marked - fg[:, None] + hits  # sum of (1 - W)(1 - D)
-            bg = (size - fg)[:, None] * present
-            fg_k = fg[:, None] * present
-            if self.scope == "global":
-                hits_w, fg_w, tn_w, bg_w, hits, fg_k, tn, bg = self._pool(data, hits, fg_k, tn, bg)
-                self._pq_w = (_rate(hits_w, fg_w), _rate(tn_w, bg_w))
-            sens = np.where(present, _rate(hits, fg_k), _NO_EVIDENCE)
-            spec = np.where(present, _rate(tn, bg), _NO_EVIDENCE)
-            if self.prior == "learned":
-                prior = _rate(fg, size)
-            if self.n_iter == 0:
-                break
+        n_votes = max(float((size * k_task).sum()), 1.0)
+        history, previous, done = [], None, False
+        for _ in range(self.n_iter):
+            sens, spec, _, prior = self._m_step(data, bits, count, size, marked, post, prior)
             # E-step
             u1 = np.einsum("rk,rk->r", bits, np.where(present, _logit(sens), 0.0)[data.row_task])
             u0 = np.einsum("rk,rk->r", bits, np.where(present, _logit(spec), 0.0)[data.row_task])
@@ -104,18 +111,21 @@ class STAPLE(SegmentationAggregator):
             l0 = log_bg[data.row_task] - u0
             post = 1.0 / (1.0 + np.exp(l0 - l1))
             loglik = data.per_task(count * np.logaddexp(l1, l0))
-            history.append(-loglik.sum() / max(float((size * k_task).sum()), 1.0))
+            history.append(-loglik.sum() / n_votes)
             if previous is not None and np.all(
                 np.abs(loglik - previous) <= self.tol * np.maximum(np.abs(previous), 1e-12)
             ):
+                done = True
                 break
             previous = loglik
+        # the parameters exposed are the M-step of the final posteriors
+        sens, spec, pooled, prior = self._m_step(data, bits, count, size, marked, post, prior)
         post = np.where(count > 0, post, 0.0) if self.region == "union" else post
         self.n_iter_ = len(history)
+        self.converged_ = done
         self.loss_history_ = history
         if self.scope == "global":
-            p_w, q_w = self._pq_w
-            del self._pq_w
+            p_w, q_w = pooled
             self.sensitivity_ = pd.Series(p_w, index=data.workers, name="sensitivity")
             self.specificity_ = pd.Series(q_w, index=data.workers, name="specificity")
         else:
@@ -123,6 +133,3 @@ class STAPLE(SegmentationAggregator):
             self.specificity_ = self._worker_series(data, spec, "specificity")
         self.priors_ = pd.Series(prior, index=data.tasks, name="prior")
         return post
-
-
-

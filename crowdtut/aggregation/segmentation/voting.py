@@ -48,8 +48,6 @@ class SegmentationMajorityVote(SegmentationAggregator):
         self._finish(data, _shares(data, w))
         return self
 
-    def fit_predict(self, answers, weights=None) -> pd.Series:
-        return self.fit(answers, weights=weights).segmentations_
 
 
 
