@@ -53,8 +53,11 @@ def from_dense(
     rows, cols = np.nonzero(~_is_missing(values, missing))
     labels = values[rows, cols]
     if labels.dtype.kind == "f":
-        if not np.all(labels == np.round(labels)):
-            bad = np.flatnonzero(labels != np.round(labels))[0]
+        # inf == round(inf), and astype(int64) turns it (or 1e30) into -2**63: check the range too
+        ok = np.isfinite(labels) & (np.abs(labels) < 2.0**62)
+        ok[ok] = labels[ok] == np.round(labels[ok])
+        if not ok.all():
+            bad = np.flatnonzero(~ok)[0]
             raise ValueError(
                 f"matrix[{rows[bad]}, {cols[bad]}] = {labels[bad]} is not an integer label"
             )
