@@ -172,11 +172,22 @@ def show(path: Path) -> str:
 
 
 def check_free(paths: Iterable[Path], overwrite: bool) -> None:
-    """Refuse to go on when an output exists and ``--overwrite`` was not given."""
-    if overwrite:
-        return
+    """Refuse to go on when an output exists and ``--overwrite`` was not given, or when a folder
+    that must hold an output is a file (whatever ``--overwrite`` says: it never deletes one)."""
     for path in paths:
-        if Path(path).exists():
+        path = Path(path)
+        for parent in path.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise CLIError(
+                        f"{show(parent)} is a file, but it must be a folder to hold {path.name}; "
+                        "move or rename that file"
+                    )
+                break
+        if path.is_dir():
+            raise CLIError(f"{show(path)} is a folder, but the output file {path.name} goes there; "
+                           "move or rename that folder")
+        if not overwrite and path.exists():
             raise CLIError(f"{show(path)} exists; pass --overwrite to replace it")
 
 

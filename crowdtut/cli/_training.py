@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import CLIError, load_split
+from ._common import USAGE, CLIError, load_split
 
 
 def add_training_args(p: argparse.ArgumentParser) -> None:
@@ -32,6 +32,18 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
         help="name of the results file results/<name>.json (default: the labels file's name, or "
         "<dataset>_<strategy>)",
     )
+
+
+def output_name(text: str | None) -> str | None:
+    """``--output-name`` if it is one file-name part (no folder), else a usage error."""
+    if text is None:
+        return None
+    from .._checks import check_file_name_part
+
+    try:
+        return check_file_name_part(text, "--output-name")
+    except ValueError as e:
+        raise CLIError(str(e), USAGE) from None
 
 
 def add_threads(p: argparse.ArgumentParser) -> None:

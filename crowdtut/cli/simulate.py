@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from ._common import (
@@ -12,9 +11,7 @@ from ._common import (
     Formatter,
     add_overwrite,
     check_free,
-    json_bytes,
     show,
-    write_outputs,
 )
 
 STRATEGIES = {
@@ -125,6 +122,13 @@ def _strategy(text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     strategy = _strategy(args.strategy)
+    if args.name is not None:
+        from .._checks import check_file_name_part
+
+        try:
+            check_file_name_part(args.name, "--name")  # it goes into output file names
+        except ValueError as e:
+            raise CLIError(str(e), USAGE) from None
     folder: Path = args.folder
     outputs = [folder / f for f in ("answers.json", "metadata.json", "ground_truth.npy")]
     check_free(outputs, args.overwrite)
@@ -167,14 +171,14 @@ def run(args: argparse.Namespace) -> int:
     crowd = getattr(sim, STRATEGIES[strategy])(args.n_task, args.n_worker, args.n_classes, **kwargs)
 
     name = args.name or strategy
+    # peerannot keeps the simulation options in metadata.json; so do we (written once, atomically)
+    reserved = {"name", "n_classes", "n_workers", "n_tasks"}
+    extra = {k: v for k, v in crowd.params.items() if k not in reserved and v is not None}
     write_peerannot(
         crowd.answers, folder, name=name, n_classes=crowd.n_classes, truth=crowd.truth,
         overwrite=True,  # check_free above refused existing files unless --overwrite
+        metadata=extra,
     )
-    # peerannot keeps the simulation options in metadata.json; so do we
-    metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
-    extra = {k: v for k, v in crowd.params.items() if k not in metadata and v is not None}
-    write_outputs({folder / "metadata.json": json_bytes({**metadata, **extra})}, overwrite=True)
 
     per_task = crowd.answers.groupby("task").size()
     print(

@@ -17,7 +17,14 @@ from ._common import (
     task_order,
     write_outputs,
 )
-from ._training import add_training_args, estimator_params, splits, test_scores, torch_threads
+from ._training import (
+    add_training_args,
+    estimator_params,
+    output_name,
+    splits,
+    test_scores,
+    torch_threads,
+)
 
 _DESCRIPTION = """\
 Train a classifier (crowdtut.deep.LabelClassifier: an MLP, needs torch) on the training tasks
@@ -86,6 +93,7 @@ def _read_labels(path: Path, n_tasks: int, n_classes: int):
 
 
 def run(args: argparse.Namespace) -> int:
+    output_name(args.output_name)  # a usage error before anything is read
     folder = load_folder(args.folder)
     labels_path = _labels_path(folder.path, args.labels)
     name = args.output_name or labels_path.stem.removeprefix("labels_")
