@@ -62,9 +62,11 @@ def torch_threads(n: int):
 
 
 def estimator_params(args: argparse.Namespace) -> dict:
+    """The deep estimators' hyper-parameters from the flags (``--seed`` is ``random_state``)."""
     return dict(
         hidden=args.hidden, dropout=args.dropout, epochs=args.epochs, batch_size=args.batch_size,
-        lr=args.lr, weight_decay=args.weight_decay, patience=args.patience, seed=args.seed,
+        lr=args.lr, weight_decay=args.weight_decay, patience=args.patience,
+        random_state=args.seed,
     )
 
 
@@ -119,3 +121,9 @@ def test_scores(estimator, test, n_classes: int) -> dict:
         "test_ece": expected_calibration_error(proba, y),
         "n_test": int(len(y)),
     }
+
+
+def settings(params: dict) -> dict:
+    """The hyper-parameters as the results file records them: under the flags' names
+    (``seed``, not ``random_state``)."""
+    return {("seed" if k == "random_state" else k): v for k, v in params.items()}

@@ -23,6 +23,7 @@ from ._training import (
     add_training_args,
     estimator_params,
     output_name,
+    settings,
     splits,
     test_scores,
     torch_threads,
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         **scores,
         "epochs_run": history.epochs,
         "seconds": round(history.seconds, 3),
-        **params,
+        **settings(params),
         **options,
     }
     if folder.truth is not None and len(folder.truth):

@@ -21,6 +21,7 @@ from ._training import (
     add_training_args,
     estimator_params,
     output_name,
+    settings,
     splits,
     test_scores,
     torch_threads,
@@ -121,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         **scores,
         "epochs_run": history.epochs,
         "seconds": round(history.seconds, 3),
-        **params,
+        **settings(params),
     }
     if history.valid_accuracy:
         kept = history.best_epoch if args.patience is not None else -1  # the weights kept
