@@ -398,6 +398,16 @@ class CrowdLayerClassifier(_CrowdEstimator):
         when the classifier is sure of the true class (:meth:`CrowdLayer.confusion`).
     workers_, classes_ : names of the workers (columns) and of the classes.
     history_, n_classes_ : as in :class:`LabelClassifier`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crowdtut.deep import CrowdLayerClassifier
+    >>> X = np.array([[0.0], [0.1], [1.0], [1.1]] * 8, dtype=np.float32)
+    >>> answers = np.array([[0, 0], [0, -1], [1, 1], [1, 0]] * 8)  # tasks x workers, -1: none
+    >>> model = CrowdLayerClassifier(epochs=20, hidden=8, lr=0.05, random_state=0).fit(X, answers)
+    >>> model.confusion_.shape
+    (2, 2, 2)
     """
 
     def __init__(
@@ -453,6 +463,16 @@ class CoNALClassifier(_CrowdEstimator):
     confusion_ : ndarray (W, K, K), the individual confusion matrices.
     common_confusion_ : ndarray (K, K), the common confusion matrix.
     network_, history_, workers_, classes_, n_classes_ : as in :class:`CrowdLayerClassifier`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crowdtut.deep import CoNALClassifier
+    >>> X = np.array([[0.0], [0.1], [1.0], [1.1]] * 8, dtype=np.float32)
+    >>> answers = np.array([[0, 0], [0, -1], [1, 1], [1, 0]] * 8)  # tasks x workers, -1: none
+    >>> model = CoNALClassifier(epochs=20, hidden=8, lr=0.05, random_state=0).fit(X, answers)
+    >>> model.common_confusion_.shape
+    (2, 2)
     """
 
     def __init__(
@@ -536,6 +556,16 @@ class CrowdsEM(_DeepEstimator):
     F. Rodrigues, M. Lourenco, B. Ribeiro and F. C. Pereira, "Learning supervised topic models for
     classification and regression from crowds", IEEE TPAMI 39(12), 2017 (the EM scheme), and
     Rodrigues and Pereira, AAAI 2018 (its deep version, "DL-EM" / deep EM, on LabelMe).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crowdtut.deep import CrowdsEM
+    >>> X = np.array([[0.0], [0.1], [1.0], [1.1]] * 8, dtype=np.float32)
+    >>> answers = np.array([[0, 0], [0, -1], [1, 1], [1, 0]] * 8)  # tasks x workers, -1: none
+    >>> model = CrowdsEM(n_rounds=2, epochs=5, hidden=8, lr=0.05, random_state=0).fit(X, answers)
+    >>> model.posterior_.shape
+    (32, 2)
     """
 
     def __init__(
