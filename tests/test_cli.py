@@ -669,9 +669,11 @@ def test_simulate_writes_metadata_once(tmp_path, capsys, monkeypatch):
         written.append(Path(path).name)
         return real(path, data, *args, **kwargs)
 
+    import crowdtut.io
     import crowdtut.io.peerannot as peerannot
 
-    monkeypatch.setattr(peerannot, "atomic_write", counting)
+    monkeypatch.setattr(peerannot, "atomic_write", counting)  # write_peerannot's
+    monkeypatch.setattr(crowdtut.io, "atomic_write", counting)  # the commands' write_outputs
     code, _, err = run(capsys, "simulate", *SIM, "--folder", tmp_path / "s")
     assert code == 0, err
     assert written.count("metadata.json") == 1
