@@ -679,3 +679,31 @@ def test_simulate_writes_metadata_once(tmp_path, capsys, monkeypatch):
     assert written.count("metadata.json") == 1
     meta = json.loads((tmp_path / "s" / "metadata.json").read_text())
     assert meta["seed"] == 0 and meta["n_tasks"] == 60  # the options and the counts, together
+
+
+def test_datasets_install_writes_metadata_once(tmp_path, mirror, capsys, monkeypatch):
+    import crowdtut.io
+    import crowdtut.io.peerannot as peerannot
+
+    written = []
+    real = crowdtut.io.atomic_write
+
+    def counting(path, data, *args, **kwargs):
+        written.append(Path(path).name)
+        return real(path, data, *args, **kwargs)
+
+    monkeypatch.setattr(peerannot, "atomic_write", counting)
+    monkeypatch.setattr(crowdtut.io, "atomic_write", counting)
+    code, _, err = run(capsys, "datasets", "install", "peerannot-toy", "--folder", tmp_path / "t")
+    assert code == 0, err
+    assert written.count("metadata.json") == 1
+    meta = read_peerannot(tmp_path / "t").metadata
+    assert meta["name"] == "peerannot-toy" and meta["licence"] and meta["n_tasks"] == 3
+
+
+def test_every_registered_dataset_name_is_a_file_name_part():
+    from crowdtut._checks import check_file_name_part
+    from crowdtut.datasets import list_datasets
+
+    for name in list_datasets()["name"]:
+        check_file_name_part(name, "dataset name")
