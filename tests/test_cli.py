@@ -707,3 +707,24 @@ def test_every_registered_dataset_name_is_a_file_name_part():
 
     for name in list_datasets()["name"]:
         check_file_name_part(name, "dataset name")
+
+
+def test_imports_and_help_stay_light():
+    """``import crowdtut.answers`` and ``crowdtut.cli`` load no scipy, scikit-learn or torch, and
+    the help pages (whose defaults are read from the classes' source) load not even numpy."""
+    probe = (
+        "import sys, io, contextlib\n"
+        "import crowdtut.cli\n"
+        "heavy = ('scipy', 'sklearn', 'torch')\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    for argv in (['--help'], ['aggregate', '--help'], ['aggregate-deep', '--help'],\n"
+        "                 ['identify', '--help']):\n"
+        "        assert crowdtut.cli.main(argv) == 0\n"
+        "print(sorted(m for m in heavy + ('numpy',) if m in sys.modules))\n"
+        "import crowdtut.answers\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == ["[]", "[]"], out.stdout

@@ -12,11 +12,14 @@ classes behind the names are imported when a command runs (:meth:`Strategy.load`
 
 from __future__ import annotations
 
+import ast
+import functools
 import importlib
 import inspect
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -144,15 +147,28 @@ class Strategy:
 
     def defaults(self) -> dict[str, Any]:
         """Bracket name -> the value a run uses when the brackets do not set it: the fixed
-        argument, else the default of the class's ``__init__`` (the class is imported)."""
-        signature = inspect.signature(self.load().__init__).parameters
+        argument, else the default of the class's ``__init__``.
+
+        The defaults are read from the class's source (:func:`_source_defaults`, a few
+        milliseconds), so that a help page does not import numpy, scipy or torch; when the
+        source does not give them as plain literals, the class is imported.
+        """
+        if not self.params:
+            return {}
+        init = _source_defaults(self.target)
+        wanted = {p.kwarg for p in self.params} - set(dict(self.fixed))
+        if init is None or not wanted <= set(init):
+            signature = inspect.signature(self.load().__init__).parameters
+            init = {
+                k: v.default for k, v in signature.items() if v.default is not inspect.Parameter.empty
+            }
         fixed = dict(self.fixed)
         out = {}
         for p in self.params:
             if p.kwarg in fixed:
                 out[p.name] = fixed[p.kwarg]
-            elif p.kwarg in signature and signature[p.kwarg].default is not inspect.Parameter.empty:
-                out[p.name] = signature[p.kwarg].default
+            elif p.kwarg in init:
+                out[p.name] = init[p.kwarg]
             else:  # pragma: no cover - a registry error, caught by the tests
                 raise RuntimeError(f"{self.target} has no default for {p.kwarg}")
         return out
@@ -166,6 +182,59 @@ class Strategy:
             return self.name
         defaults = self.defaults()
         return f"{self.name}[{', '.join(f'{p.name}={defaults[p.name]}' for p in self.params)}]"
+
+
+@functools.lru_cache(maxsize=None)
+def _classes_in(module: str) -> dict[str, ast.ClassDef]:
+    """The top-level classes defined in the source files of ``module`` (a package: all its
+    files), by name, read with :mod:`ast` without importing anything."""
+    root = Path(__file__).resolve().parents[1]  # the crowdtut package
+    parts = module.split(".")
+    if parts[0] != "crowdtut":
+        return {}
+    base = root.joinpath(*parts[1:])
+    files = sorted(base.rglob("*.py")) if base.is_dir() else [base.with_suffix(".py")]
+    classes: dict[str, ast.ClassDef] = {}
+    for path in files:
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, UnicodeDecodeError):
+            return {}
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                classes.setdefault(node.name, node)
+    return classes
+
+
+def _init_defaults(classes: dict[str, ast.ClassDef], name: str, depth: int = 0) -> dict | None:
+    node = classes.get(name)
+    if node is None or depth > 5:
+        return None
+    for item in node.body:
+        if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+            args = item.args
+            positional = args.posonlyargs + args.args
+            pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+            pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+            out = {}
+            for arg, default in pairs:
+                try:
+                    out[arg.arg] = ast.literal_eval(default)
+                except ValueError:  # not a literal: the caller imports the class
+                    pass
+            return out
+    for base in node.bases:  # no __init__ of its own: the first base that has one
+        if isinstance(base, ast.Name):
+            found = _init_defaults(classes, base.id, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _source_defaults(target: str) -> dict | None:
+    """The literal defaults of ``__init__`` of the class ``module:attribute``, from its source."""
+    module, _, attr = target.partition(":")
+    return _init_defaults(_classes_in(module), attr)
 
 
 def _key(text: str) -> str:
