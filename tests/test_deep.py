@@ -480,3 +480,10 @@ def test_predict_returns_class_names():
     model = deep.CrowdLayerClassifier(epochs=2, hidden=8).fit(X, long)
     assert list(model.classes_) == ["cat", "dog"]
     assert set(model.predict(X)) <= {"cat", "dog"}
+
+
+def test_dense_answers_repeats_advise_a_call_that_exists():
+    long = pd.DataFrame({"task": [0, 0, 1], "worker": [0, 0, 1], "label": [0, 1, 1]})
+    with pytest.raises(ValueError, match="duplicates='first'") as info:
+        deep.dense_answers(long)
+    assert "duplicates='keep'" not in str(info.value)

@@ -327,8 +327,9 @@ def test_from_dense_nan_and_float(tmp_path):
 
 def test_to_dense_refuses_what_a_matrix_cannot_hold(tiny_answers):
     repeated = pd.concat([tiny_answers, tiny_answers.iloc[:1]])
-    with pytest.raises(ValueError, match=r"repeated \(task, worker\)"):
+    with pytest.raises(ValueError, match=r"repeat \(task, worker\) pairs") as info:
         to_dense(repeated)
+    assert "duplicates='first'" in str(info.value) and "duplicates='keep'" not in str(info.value)
     with pytest.raises(ValueError, match=r"repeat \(task, worker\) pairs"):
         to_dense(encode_answers(repeated, duplicates="keep"))
     with pytest.raises(ValueError, match="integer labels"):
@@ -442,3 +443,11 @@ def test_from_dense_inf_as_missing_value_is_allowed():
     matrix = np.array([[0.0, np.inf], [1.0, 2.0]])
     long = from_dense(matrix, missing=np.inf)
     assert long["label"].tolist() == [0, 1, 2]
+
+
+def test_single_class_is_a_valid_dense_matrix_and_peerannot_folder(tmp_path):
+    one = pd.DataFrame({"task": [0, 1], "worker": [0, 0], "label": [1, 1]})
+    matrix, _, _ = to_dense(one)
+    np.testing.assert_array_equal(matrix, [[1], [1]])
+    write_peerannot(one, tmp_path, name="one", encode=True)
+    assert read_peerannot(tmp_path).n_classes == 1

@@ -140,9 +140,9 @@ def dense_answers(
         if (labels < 0).any():
             raise ValueError("integer labels must be class codes >= 0")
         k = int(labels.max()) + 1 if n_classes is None else n_classes
-        data = encode_answers(answers, classes=range(k))
+        data = encode_answers(answers, classes=range(k), duplicates="keep")
     else:
-        data = encode_answers(answers)
+        data = encode_answers(answers, duplicates="keep")
         if n_classes is not None and n_classes != data.n_classes:
             raise ValueError(f"answers hold {data.n_classes} classes, not n_classes={n_classes}")
     names = data.tasks.to_numpy()
@@ -154,6 +154,12 @@ def dense_answers(
     n = int(names.max()) + 1 if n_tasks is None else n_tasks
     if names.max() >= n:
         raise ValueError(f"task {names.max()} is outside the {n} rows of the features")
+    key = data.task * data.n_workers + data.worker
+    if len(np.unique(key)) != len(key):  # advice that applies here (no duplicates= keyword)
+        raise ValueError(
+            "answers repeat (task, worker) pairs; an answer matrix holds one answer per cell: "
+            "keep one per pair first, e.g. encode_answers(answers, duplicates='first')"
+        )
     matrix = np.full((n, data.n_workers), -1, dtype=np.int64)
     matrix[names[data.task], data.worker] = data.label
     return matrix, data.workers, data.classes

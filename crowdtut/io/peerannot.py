@@ -350,8 +350,11 @@ def _as_crowd_answers(answers, n_classes: int | None, encode: bool) -> CrowdAnsw
                     f"labels must lie in 0..{n_classes - 1} (n_classes={n_classes}); got "
                     f"{sorted(codes[codes >= n_classes].tolist())[:10]}"
                 )
-            return encode_answers(answers, classes=range(n_classes), duplicates="keep")
-    return encode_answers(answers, duplicates="keep")  # repeats get a message of their own
+            return encode_answers(
+                answers, classes=range(n_classes), duplicates="keep", min_classes=1
+            )
+    # repeats get a message of their own; one class is a valid (if dull) dataset
+    return encode_answers(answers, duplicates="keep", min_classes=1)
 
 
 def write_peerannot(
