@@ -373,8 +373,8 @@ def test_bad_folder(sim_folder, capsys, damage, fragment):
         (["simulate", "-s", "nope", "--folder", "{f}/x"], 2, "valid: independent-confusion"),
         (["simulate", "--feedback", "99", "--folder", "{f}/x"], 1, "feedback=99"),
         (["simulate", "--ratio", "0.2", "--folder", "{f}/x"], 2, "--ratio does not apply"),
-        (["simulate", "-s", "hammer-spammer", "--ratio", "1.5", "--folder", "{f}/x"], 1,
-         "ratio_spammers must lie in [0, 1]"),
+        (["simulate", "-s", "hammer-spammer", "--ratio", "1.5", "--folder", "{f}/x"], 2,
+         "--ratio/-r: must be in [0, 1]"),
         (["identify", "{f}", "-s", "nope"], 2, "valid: entropy"),
         (["identify", "{f}", "-s", "trace", "-a", "MV"], 2, "must be DS or DSWC"),
         (["identify", "{f}", "-s", "entropy", "-a", "MV"], 2, "does not apply"),
@@ -728,3 +728,26 @@ def test_imports_and_help_stay_light():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:2] == ["[]", "[]"], out.stdout
+
+
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["simulate", "--n-task", "-5"], "argument --n-task: must be at least 1; got -5"),
+        (["simulate", "-K", "1"], "argument --n-classes/-K: must be at least 2"),
+        (["simulate", "--ratio", "1.5", "-s", "hammer-spammer"], "argument --ratio/-r: must be in [0, 1]"),
+        (["simulate", "--random", "nan"], "must be a finite number"),
+        (["simulate", "--seed", "-1"], "argument --seed: must be at least 0"),
+        (["train", "{f}", "--labels", "x.npy", "--epochs", "-1"], "argument --epochs: must be at least 0"),
+        (["train", "{f}", "--labels", "x.npy", "--dropout", "1"], "argument --dropout: must be in [0, 1)"),
+        (["train", "{f}", "--labels", "x.npy", "--lr", "0"], "argument --lr: must be > 0"),
+        (["aggregate-deep", "{f}", "--batch-size", "0"], "argument --batch-size: must be at least 1"),
+        (["aggregate-deep", "{f}", "--seed", "-3"], "argument --seed: must be at least 0"),
+        (["identify", "{f}", "-s", "AUM", "--alpha", "2"], "argument --alpha: must be in [0, 1]"),
+        (["identify", "{f}", "-s", "AUM", "--hidden", "0"], "argument --hidden: must be at least 1"),
+    ],
+)
+def test_bad_flag_values_exit_2_naming_the_flag(tmp_path, capsys, argv, fragment):
+    argv = [a.replace("{f}", str(tmp_path)) for a in argv]
+    code, _, err = run(capsys, *argv)
+    assert_one_line_error(code, err, 2, fragment)

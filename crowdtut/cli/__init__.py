@@ -35,7 +35,7 @@ A dataset folder (peerannot's layout):
   results/           written by train and aggregate-deep
 
 Exit status: 0 success, 1 bad input data or an existing output (use --overwrite),
-2 bad command line (unknown option, strategy or bracket parameter).
+2 bad command line (unknown option, strategy, bracket parameter or a flag value out of range).
 Set CROWDTUT_DEBUG=1 to see the traceback behind an error message."""
 
 

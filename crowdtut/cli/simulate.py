@@ -11,6 +11,8 @@ from ._common import (
     Formatter,
     add_overwrite,
     check_free,
+    count,
+    number,
     show,
 )
 
@@ -58,28 +60,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=_EXAMPLE,
         formatter_class=Formatter,
     )
-    p.add_argument("--n-worker", type=int, default=30, help="number of workers")
-    p.add_argument("--n-task", type=int, default=200, help="number of tasks")
-    p.add_argument("--n-classes", "-K", type=int, default=5, help="number of classes")
+    p.add_argument("--n-worker", type=count(1), default=30, help="number of workers")
+    p.add_argument("--n-task", type=count(1), default=200, help="number of tasks")
+    p.add_argument("--n-classes", "-K", type=count(2), default=5, help="number of classes")
     p.add_argument(
         "--strategy", "-s", default="independent-confusion", metavar="STRATEGY",
         help=f"how workers answer: {', '.join(STRATEGIES)}",
     )
     p.add_argument(
-        "--ratio", "-r", type=float, default=None,
+        "--ratio", "-r", type=number(0, 1), default=None,
         help="share of spammers (hammer-spammer, default 0.1), students (student-teacher, "
         "default 0.8) or good workers (discrete-difficulty, default 0.35)",
     )
     p.add_argument(
-        "--ratio-diff", type=float, default=1.0,
+        "--ratio-diff", type=number(0), default=1.0,
         help="discrete-difficulty: P(easy task) / P(hard task)",
     )
     p.add_argument(
-        "--random", type=float, default=0.0,
+        "--random", type=number(0, 1), default=0.0,
         help="discrete-difficulty: probability that a task is random (unidentifiable)",
     )
     p.add_argument(
-        "--feedback", "-fb", type=int, default=None,
+        "--feedback", "-fb", type=count(1), default=None,
         help="answers per task, from distinct workers (default: every worker)",
     )
     p.add_argument(
@@ -92,7 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(teachers first for student-teacher; not for hammer-spammer)",
     )
     p.add_argument(
-        "--diag-range", type=float, nargs=2, metavar=("LOW", "HIGH"), default=None,
+        "--diag-range", type=number(0, 1), nargs=2, metavar=("LOW", "HIGH"), default=None,
         help="independent-confusion: draw each diagonal entry uniformly in [LOW, HIGH]",
     )
     p.add_argument(
@@ -100,7 +102,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="independent-confusion, student-teacher: keep the Dirichlet rows as drawn instead "
         "of moving their largest entry onto the diagonal",
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--seed", type=count(0), default=0, help="random seed")
     p.add_argument(
         "--folder", type=Path, default=Path("simulation"), help="output folder (created)"
     )
