@@ -44,3 +44,36 @@ def check_choice(name: str, value, choices: tuple) -> None:
 def is_int(value) -> bool:
     """An integer (Python or numpy), not a bool."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+_UNSAFE_NAME_CHARS = frozenset('/\\\x00:*?"<>|')
+
+
+def check_file_name_part(value, what: str) -> str:
+    """``value`` if it can be one part of a file name, else a ValueError naming it.
+
+    A name read from a file (a dataset's ``name`` in ``metadata.json``) is put into output file
+    names: it must be a non-empty string of at most 100 characters without path separators or
+    characters that Windows refuses (``/ \\ : * ? " < > |``), control characters, leading or
+    trailing spaces, and it may not be ``.`` or ``..`` or start with a dot.
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be a string; got {value!r}")
+    bad = sorted({c for c in value if c in _UNSAFE_NAME_CHARS or ord(c) < 32})
+    problem = None
+    if not value:
+        problem = "it is empty"
+    elif bad:
+        problem = f"it holds {', '.join(map(repr, bad))}"
+    elif value.startswith("."):
+        problem = "it starts with a dot"
+    elif value != value.strip():
+        problem = "it starts or ends with a space"
+    elif len(value) > 100:
+        problem = f"it has {len(value)} characters (at most 100)"
+    if problem is not None:
+        raise ValueError(
+            f"{what} {value!r} cannot be part of a file name: {problem}; use letters, digits, "
+            "'-', '_' and '.' only"
+        )
+    return value

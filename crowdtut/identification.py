@@ -50,14 +50,14 @@ Margin = Literal["yang", "pleiss"]
 
 # --- task scores from the answers only ----------------------------------------------------------
 def glad_difficulty(
-    answers: pd.DataFrame | CrowdAnswers, *, classes=None, **glad_params
+    answers: pd.DataFrame | CrowdAnswers, *, classes=None, duplicates="raise", **glad_params
 ) -> pd.Series:
     """GLAD's task difficulty ``1 / beta_i`` (Whitehill et al., 2009); larger is harder.
 
     Parameters
     ----------
     answers : long answers (``task``, ``worker``, ``label``) or CrowdAnswers.
-    classes : the full list of classes (see :func:`crowdtut.answers.encode_answers`).
+    classes, duplicates : as in :func:`crowdtut.answers.encode_answers`.
     **glad_params : hyper-parameters of :class:`crowdtut.aggregation.GLAD`.
 
     Returns
@@ -66,7 +66,7 @@ def glad_difficulty(
     """
     from .aggregation import GLAD
 
-    model = GLAD(**glad_params).fit(answers, classes=classes)
+    model = GLAD(**glad_params).fit(answers, classes=classes, duplicates=duplicates)
     return (1.0 / model.betas_).rename("glad_difficulty")
 
 
@@ -132,14 +132,19 @@ def confusion_trace(confusion: np.ndarray, workers=None) -> pd.Series:
     return _worker_series(np.trace(conf, axis1=1, axis2=2), workers, "trace")
 
 
-def worker_agreement(answers: pd.DataFrame | CrowdAnswers, labels: pd.Series) -> pd.Series:
+def worker_agreement(
+    answers: pd.DataFrame | CrowdAnswers, labels: pd.Series, *, classes=None, duplicates="raise"
+) -> pd.Series:
     """Share of each worker's answers that equal the aggregated label of their task.
 
     ``labels`` is one hard label per task (e.g. ``MajorityVote().fit(answers).labels_``); see
     :func:`crowdtut.metrics.worker_accuracy`, which this is with aggregated labels in place of
-    the truth. Returns a Series indexed by worker, named ``"agreement"``.
+    the truth; ``classes`` and ``duplicates`` as in :func:`crowdtut.answers.encode_answers`.
+    Returns a Series indexed by worker, named ``"agreement"``.
     """
-    return worker_accuracy(answers, labels).rename("agreement")
+    return worker_accuracy(answers, labels, classes=classes, duplicates=duplicates).rename(
+        "agreement"
+    )
 
 
 # --- AUM and WAUM: margins of a classifier during training ---------------------------------------

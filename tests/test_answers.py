@@ -85,3 +85,69 @@ def test_sums_over_answers_match_the_sparse_products(tiny_answers, monkeypatch, 
     # hand check: t0 has (w0, 0), (w1, 0), (w2, 1) -> rows 0, 2 and 5 of by_pair (K = 2)
     np.testing.assert_allclose(data.sum_over_answers(by_pair)[0], by_pair[[0, 2, 5]].sum(axis=0))
     assert data.sum_over_answers(by_pair)[3].tolist() == [0, 0]  # t3 has no answer
+
+
+# --- issue 12: one text per name, categorical classes, no inf ------------------------------------
+def _frame(**columns):
+    base = {"task": [0, 0, 1, 1], "worker": ["a", "b", "a", "b"], "label": [0, 1, 1, 1]}
+    base.update(columns)
+    return pd.DataFrame(base)
+
+
+@pytest.mark.parametrize(
+    "column, values, shown",
+    [
+        ("label", [1, "1", 0, 0], "[1, '1']"),
+        ("task", [1, "1", 2, 2], "[1, '1']"),
+        ("worker", ["7", 7, "a", "a"], "[7, '7']"),
+        ("label", [True, "True", 0, 0], "[True, 'True']"),
+    ],
+)
+def test_values_that_read_the_same_are_refused(column, values, shown):
+    with pytest.raises(ValueError, match="mixes types") as info:
+        encode_answers(_frame(**{column: values}))
+    assert shown in str(info.value) and f"answers[{column!r}].astype(str)" in str(info.value)
+
+
+def test_mixed_types_that_read_differently_are_kept():
+    data = encode_answers(_frame(label=[1, "cat", 1, "cat"]))
+    assert sorted(map(str, data.classes)) == ["1", "cat"]
+
+
+def test_unused_categories_stay_classes():
+    labels = pd.Categorical(["b", "b", "c", "b"], categories=["c", "b", "a"])
+    data = encode_answers(_frame(label=labels))
+    assert data.classes.tolist() == ["c", "b", "a"]  # the categories, in their order
+    assert data.label.tolist() == [1, 1, 0, 1]
+    np.testing.assert_allclose(data.vote_counts[:, 2], 0.0)
+
+
+def test_explicit_classes_beat_categories():
+    labels = pd.Categorical(["b", "b", "c", "b"], categories=["c", "b", "a"])
+    assert encode_answers(_frame(label=labels), classes=["b", "c"]).classes.tolist() == ["b", "c"]
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+@pytest.mark.parametrize("dtype", [float, object])
+def test_infinite_label_is_refused_naming_the_row(bad, dtype):
+    frame = _frame(label=np.array([0.0, 1.0, bad, 1.0], dtype=dtype))
+    frame.index = [10, 11, 12, 13]
+    with pytest.raises(ValueError, match=r"column 'label' holds -?inf at row 12"):
+        encode_answers(frame)
+
+
+def test_infinite_task_is_refused():
+    with pytest.raises(ValueError, match="column 'task' holds inf at row 3"):
+        encode_answers(_frame(task=[0.0, 0.0, 1.0, np.inf]))
+
+
+def test_infinite_class_in_the_given_list_is_refused():
+    with pytest.raises(ValueError, match="the given label list holds inf"):
+        encode_answers(_frame(), classes=[0, 1, np.inf])
+
+
+def test_single_class_allowed_with_min_classes_one():
+    frame = _frame(label=[2, 2, 2, 2])
+    with pytest.raises(ValueError, match="single class"):
+        encode_answers(frame)
+    assert encode_answers(frame, min_classes=1).classes.tolist() == [2]

@@ -127,8 +127,9 @@ def test_aggregate_help_lists_every_strategy_and_parameter(capsys):
     _, out, _ = run(capsys, "aggregate", "--help")
     for strategy in AGGREGATORS.values():
         assert strategy.name in out
+        defaults = strategy.defaults()
         for param in strategy.params:
-            assert f"{param.name}={param.default!r}" in out
+            assert f"{param.name}={defaults[param.name]!r}" in out
 
 
 def test_no_command_prints_help(capsys):
@@ -169,7 +170,7 @@ def test_parse_deep_strategy():
     "text, fragment",
     [
         ("FOO", "unknown aggregation strategy 'FOO'; valid: MV"),
-        ("DSWC[Q=2]", "unknown parameter 'Q' for DSWC; valid parameters: L=5 (int)"),
+        ("DSWC[Q=2]", "unknown parameter 'Q' for DSWC; valid parameters: L=5 (int, at least 1)"),
         ("DSWC[L=x]", "DSWC parameter L='x' must be an integer"),
         ("DSWC[L=2.5]", "must be an integer"),
         ("DS[tol=abc]", "must be a number"),
@@ -195,9 +196,10 @@ def test_registries_point_at_real_objects():
     for registry in (AGGREGATORS, IDENTIFICATION_METHODS):
         for strategy in registry.values():
             assert callable(strategy.load())
+            defaults = strategy.defaults() if strategy.params else {}
             for param in strategy.params:  # every bracket parameter is a real keyword
                 if registry is AGGREGATORS:
-                    strategy.build({param.kwarg: param.default})
+                    strategy.build({param.kwarg: defaults[param.name]})
 
 
 # --- simulate --------------------------------------------------------------------------------
@@ -371,8 +373,8 @@ def test_bad_folder(sim_folder, capsys, damage, fragment):
         (["simulate", "-s", "nope", "--folder", "{f}/x"], 2, "valid: independent-confusion"),
         (["simulate", "--feedback", "99", "--folder", "{f}/x"], 1, "feedback=99"),
         (["simulate", "--ratio", "0.2", "--folder", "{f}/x"], 2, "--ratio does not apply"),
-        (["simulate", "-s", "hammer-spammer", "--ratio", "1.5", "--folder", "{f}/x"], 1,
-         "ratio_spammers must lie in [0, 1]"),
+        (["simulate", "-s", "hammer-spammer", "--ratio", "1.5", "--folder", "{f}/x"], 2,
+         "--ratio/-r: must be in [0, 1]"),
         (["identify", "{f}", "-s", "nope"], 2, "valid: entropy"),
         (["identify", "{f}", "-s", "trace", "-a", "MV"], 2, "must be DS or DSWC"),
         (["identify", "{f}", "-s", "entropy", "-a", "MV"], 2, "does not apply"),
@@ -508,3 +510,244 @@ def test_subprocess_error_is_one_line(tmp_path):
     assert out.stderr.strip().splitlines() == [
         f"crowdtut aggregate: error: peerannot folder {tmp_path / 'no'} not found"
     ]
+
+
+# --- issue 12: names from files, huge labels, bracket parameters, file-not-folder, help = run -----
+def _set_name(folder: Path, name) -> None:
+    meta_path = folder / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    meta["name"] = name
+    meta_path.write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize("name", ["x/../../../escaped", "..", ".hidden", "a\\b", "", " x", 5])
+def test_aggregate_refuses_a_metadata_name_that_is_not_a_file_name(sim_folder, capsys, name):
+    _set_name(sim_folder, name)
+    code, _, err = run(capsys, "aggregate", sim_folder)
+    if name == "":  # no name: the folder's own name is used
+        assert code == 0, err
+        return
+    assert_one_line_error(code, err, 1, "metadata.json: name", repr(name))
+    everything = {p.name for p in sim_folder.parent.rglob("*")}
+    assert not any(n.startswith("escaped") or n.endswith("_mv.npy") for n in everything)
+
+
+def test_aggregate_deep_refuses_a_metadata_name_that_is_not_a_file_name(feature_folder, capsys):
+    pytest.importorskip("torch")
+    _set_name(feature_folder, "x/../../../escaped")
+    code, _, err = run(capsys, "aggregate-deep", feature_folder, "--epochs", "1")
+    assert_one_line_error(code, err, 1, "cannot be part of a file name")
+    assert not list(feature_folder.parent.rglob("*escaped*"))
+
+
+@pytest.mark.parametrize("command", ["train", "aggregate-deep"])
+def test_output_name_must_be_a_file_name(feature_folder, capsys, command):
+    extra = ["--labels", "x.npy"] if command == "train" else []
+    code, _, err = run(capsys, command, feature_folder, *extra, "-o", "../../out")
+    assert_one_line_error(code, err, 2, "--output-name", "cannot be part of a file name")
+
+
+def test_simulate_refuses_a_name_that_is_not_a_file_name(tmp_path, capsys):
+    code, _, err = run(capsys, "simulate", *SIM, "--name", "a/b", "--folder", tmp_path / "s")
+    assert_one_line_error(code, err, 2, "--name", "'/'")
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("label", [10**30, -(10**30), 2**63])
+def test_huge_label_is_one_line(sim_folder, capsys, label):
+    votes = json.loads((sim_folder / "answers.json").read_text())
+    task = next(iter(votes))
+    worker = next(iter(votes[task]))
+    votes[task][worker] = label
+    (sim_folder / "answers.json").write_text(json.dumps(votes))
+    code, _, err = run(capsys, "aggregate", sim_folder)
+    assert_one_line_error(code, err, 1, str(label), f"task '{task}'")
+
+
+def test_huge_worker_id_is_one_line(sim_folder, capsys):
+    votes = json.loads((sim_folder / "answers.json").read_text())
+    task = next(iter(votes))
+    votes[task][str(10**30)] = 0
+    (sim_folder / "answers.json").write_text(json.dumps(votes))
+    code, _, err = run(capsys, "aggregate", sim_folder)
+    assert code == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+def _bad_values(param) -> list[str]:
+    """Values outside what the parameter accepts (type, range, finiteness, choices)."""
+    if param.choices:
+        return ["nonsense"]
+    if param.kind is bool:
+        return ["maybe"]
+    bad = ["abc"]
+    if param.kind is int:
+        bad.append("1.5")
+    if param.kind is float:
+        bad += ["nan", "inf"]
+    if param.low is not None:
+        bad.append(str(param.low if param.open_low else param.low - 1))
+    if param.high is not None:
+        bad.append(str(param.high if param.open_high else param.high + 1))
+    return bad
+
+
+_EVERY_PARAM = [
+    (command, strategy.name, param, value)
+    for command, registry in (("aggregate", AGGREGATORS), ("aggregate-deep", DEEP_STRATEGIES))
+    for strategy in registry.values()
+    for param in strategy.params
+    for value in _bad_values(param)
+]
+
+
+@pytest.mark.parametrize(
+    "command, name, param, value", _EVERY_PARAM,
+    ids=[f"{c}-{n}-{p.name}={v}" for c, n, p, v in _EVERY_PARAM],
+)
+def test_every_bad_bracket_parameter_exits_2_naming_it(sim_folder, capsys, command, name, param, value):
+    code, _, err = run(capsys, command, sim_folder, "-s", f"{name}[{param.name}={value}]")
+    assert_one_line_error(code, err, 2, f"{name} parameter {param.name}={value!r}")
+
+
+def test_negative_seed_names_the_parameter(sim_folder, capsys):
+    code, _, err = run(capsys, "aggregate", sim_folder, "-s", "MV[seed=-5]")
+    assert_one_line_error(code, err, 2, "MV parameter seed='-5' must be at least 0")
+
+
+def test_every_value_in_range_is_accepted_by_the_class():
+    """The bounds of the brackets are no looser than the classes' own checks at the edges."""
+    for strategy in AGGREGATORS.values():
+        for param in strategy.params:
+            if param.kind in (int, float) and param.low is not None and not param.open_low:
+                model = strategy.build({param.kwarg: param.kind(param.low)})
+                getattr(model, "_validate_params", lambda: None)()
+
+
+@pytest.mark.parametrize("registry", [AGGREGATORS, DEEP_STRATEGIES], ids=["aggregate", "deep"])
+def test_help_defaults_are_the_defaults_a_run_uses(registry):
+    if registry is DEEP_STRATEGIES:
+        pytest.importorskip("torch")
+    for strategy in registry.values():
+        model = strategy.build({})
+        params = model.get_params()
+        for name, default in strategy.defaults().items():
+            kwarg = next(p.kwarg for p in strategy.params if p.name == name)
+            assert params[kwarg] == default, (strategy.name, name)
+
+
+def test_deep_em_help_shows_the_pseudo_count_it_uses(capsys):
+    pytest.importorskip("torch")
+    from crowdtut.deep import CrowdsEM
+
+    _, out, _ = run(capsys, "aggregate-deep", "--help")
+    assert f"pseudo_count={CrowdsEM().pseudo_count!r}" in out
+
+
+@pytest.mark.parametrize("blocker", ["labels", "labels/sub"])
+def test_output_folder_that_is_a_file_is_one_clear_line(sim_folder, capsys, blocker):
+    (sim_folder / "labels").unlink(missing_ok=True)
+    (sim_folder / blocker.split("/")[0]).write_text("not a folder")
+    for flags in ([], ["--overwrite"]):
+        code, _, err = run(capsys, "aggregate", sim_folder, *flags)
+        assert_one_line_error(code, err, 1, "labels is a file", "must be a folder", "move or rename")
+    assert (sim_folder / "labels").read_text() == "not a folder"  # never deleted
+
+
+def test_output_path_that_is_a_folder_is_one_clear_line(sim_folder, capsys):
+    (sim_folder / "labels" / "labels_independent-confusion_mv.npy").mkdir(parents=True)
+    code, _, err = run(capsys, "aggregate", sim_folder, "--overwrite")
+    assert_one_line_error(code, err, 1, "is a folder")
+
+
+def test_simulate_writes_metadata_once(tmp_path, capsys, monkeypatch):
+    import crowdtut.io._atomic as atomic
+
+    written = []
+    real = atomic.atomic_write
+
+    def counting(path, data, *args, **kwargs):
+        written.append(Path(path).name)
+        return real(path, data, *args, **kwargs)
+
+    import crowdtut.io
+    import crowdtut.io.peerannot as peerannot
+
+    monkeypatch.setattr(peerannot, "atomic_write", counting)  # write_peerannot's
+    monkeypatch.setattr(crowdtut.io, "atomic_write", counting)  # the commands' write_outputs
+    code, _, err = run(capsys, "simulate", *SIM, "--folder", tmp_path / "s")
+    assert code == 0, err
+    assert written.count("metadata.json") == 1
+    meta = json.loads((tmp_path / "s" / "metadata.json").read_text())
+    assert meta["seed"] == 0 and meta["n_tasks"] == 60  # the options and the counts, together
+
+
+def test_datasets_install_writes_metadata_once(tmp_path, mirror, capsys, monkeypatch):
+    import crowdtut.io
+    import crowdtut.io.peerannot as peerannot
+
+    written = []
+    real = crowdtut.io.atomic_write
+
+    def counting(path, data, *args, **kwargs):
+        written.append(Path(path).name)
+        return real(path, data, *args, **kwargs)
+
+    monkeypatch.setattr(peerannot, "atomic_write", counting)
+    monkeypatch.setattr(crowdtut.io, "atomic_write", counting)
+    code, _, err = run(capsys, "datasets", "install", "peerannot-toy", "--folder", tmp_path / "t")
+    assert code == 0, err
+    assert written.count("metadata.json") == 1
+    meta = read_peerannot(tmp_path / "t").metadata
+    assert meta["name"] == "peerannot-toy" and meta["licence"] and meta["n_tasks"] == 3
+
+
+def test_every_registered_dataset_name_is_a_file_name_part():
+    from crowdtut._checks import check_file_name_part
+    from crowdtut.datasets import list_datasets
+
+    for name in list_datasets()["name"]:
+        check_file_name_part(name, "dataset name")
+
+
+def test_imports_and_help_stay_light():
+    """``import crowdtut.answers`` and ``crowdtut.cli`` load no scipy, scikit-learn or torch, and
+    the help pages (whose defaults are read from the classes' source) load not even numpy."""
+    probe = (
+        "import sys, io, contextlib\n"
+        "import crowdtut.cli\n"
+        "heavy = ('scipy', 'sklearn', 'torch')\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    for argv in (['--help'], ['aggregate', '--help'], ['aggregate-deep', '--help'],\n"
+        "                 ['identify', '--help']):\n"
+        "        assert crowdtut.cli.main(argv) == 0\n"
+        "print(sorted(m for m in heavy + ('numpy',) if m in sys.modules))\n"
+        "import crowdtut.answers\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == ["[]", "[]"], out.stdout
+
+
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["simulate", "--n-task", "-5"], "argument --n-task: must be at least 1; got -5"),
+        (["simulate", "-K", "1"], "argument --n-classes/-K: must be at least 2"),
+        (["simulate", "--ratio", "1.5", "-s", "hammer-spammer"], "argument --ratio/-r: must be in [0, 1]"),
+        (["simulate", "--random", "nan"], "must be a finite number"),
+        (["simulate", "--seed", "-1"], "argument --seed: must be at least 0"),
+        (["train", "{f}", "--labels", "x.npy", "--epochs", "-1"], "argument --epochs: must be at least 0"),
+        (["train", "{f}", "--labels", "x.npy", "--dropout", "1"], "argument --dropout: must be in [0, 1)"),
+        (["train", "{f}", "--labels", "x.npy", "--lr", "0"], "argument --lr: must be > 0"),
+        (["aggregate-deep", "{f}", "--batch-size", "0"], "argument --batch-size: must be at least 1"),
+        (["aggregate-deep", "{f}", "--seed", "-3"], "argument --seed: must be at least 0"),
+        (["identify", "{f}", "-s", "AUM", "--alpha", "2"], "argument --alpha: must be in [0, 1]"),
+        (["identify", "{f}", "-s", "AUM", "--hidden", "0"], "argument --hidden: must be at least 1"),
+    ],
+)
+def test_bad_flag_values_exit_2_naming_the_flag(tmp_path, capsys, argv, fragment):
+    argv = [a.replace("{f}", str(tmp_path)) for a in argv]
+    code, _, err = run(capsys, *argv)
+    assert_one_line_error(code, err, 2, fragment)

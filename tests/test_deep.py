@@ -218,7 +218,7 @@ def simulated():
 
 def test_crowd_layer_recovers_planted_confusion(simulated):
     X, y, answers = simulated
-    model = deep.CrowdLayerClassifier("MW", epochs=25, lr=5e-3, seed=0).fit(X, answers)
+    model = deep.CrowdLayerClassifier("MW", epochs=25, lr=5e-3, random_state=0).fit(X, answers)
     assert model.confusion_.shape == PLANTED.shape
     assert np.abs(model.confusion_ - PLANTED).max() < 0.1
     assert (model.predict(X) == y).mean() > 0.95
@@ -226,7 +226,7 @@ def test_crowd_layer_recovers_planted_confusion(simulated):
 
 def test_deep_em_recovers_planted_confusion(simulated):
     X, y, answers = simulated
-    model = deep.CrowdsEM(n_rounds=3, epochs=5, lr=5e-3, seed=0).fit(X, answers)
+    model = deep.CrowdsEM(n_rounds=3, epochs=5, lr=5e-3, random_state=0).fit(X, answers)
     assert np.abs(model.confusion_ - PLANTED).max() < 0.08
     assert (model.posterior_.argmax(1) == y).mean() > 0.95
     np.testing.assert_allclose(model.posterior_.sum(1), 1.0)
@@ -235,7 +235,7 @@ def test_deep_em_recovers_planted_confusion(simulated):
 
 def test_conal_classifier_learns(simulated):
     X, y, answers = simulated
-    model = deep.CoNALClassifier(scale=1e-4, epochs=10, lr=5e-3, seed=0).fit(X, answers)
+    model = deep.CoNALClassifier(scale=1e-4, epochs=10, lr=5e-3, random_state=0).fit(X, answers)
     assert (model.predict(X) == y).mean() > 0.95
     assert model.mixing_weights(X[:7]).shape == (7, len(PLANTED))
     assert model.common_confusion_.shape == (3, 3)
@@ -254,10 +254,10 @@ def test_train_is_reproducible_and_leaves_global_rng_alone():
     torch.manual_seed(123)
     expected_next = torch.rand(1)
     torch.manual_seed(123)
-    a = deep.LabelClassifier(hidden=16, epochs=3, seed=7).fit(X, y)
+    a = deep.LabelClassifier(hidden=16, epochs=3, random_state=7).fit(X, y)
     assert torch.rand(1) == expected_next  # the global generator did not move
-    b = deep.LabelClassifier(hidden=16, epochs=3, seed=7).fit(X, y)
-    c = deep.LabelClassifier(hidden=16, epochs=3, seed=8).fit(X, y)
+    b = deep.LabelClassifier(hidden=16, epochs=3, random_state=7).fit(X, y)
+    c = deep.LabelClassifier(hidden=16, epochs=3, random_state=8).fit(X, y)
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
     assert a.history_.train_loss == b.history_.train_loss
     assert a.history_.train_loss != c.history_.train_loss
@@ -356,3 +356,134 @@ def test_long_answers_train_like_the_dense_matrix(simulated):
     b = deep.CrowdLayerClassifier("VW+B", epochs=2).fit(X, long, n_classes=3)
     np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), rtol=1e-6)
     np.testing.assert_allclose(a.confusion_, b.confusion_, rtol=1e-6)
+
+
+# --- issue 12: the estimator contract and the boundary of the deep estimators -------------------
+_ESTIMATORS = [deep.LabelClassifier, deep.CrowdLayerClassifier, deep.CoNALClassifier, deep.CrowdsEM]
+
+
+def _tiny():
+    rng = np.random.default_rng(3)
+    y = rng.integers(2, size=40)
+    X = (np.eye(2, 3)[y] * 2 + rng.normal(size=(40, 3))).astype(np.float32)
+    answers = np.stack([y, np.where(rng.random(40) < 0.8, y, 1 - y), np.full(40, -1)], axis=1)
+    answers[::3, 2] = y[::3]
+    return X, y, answers
+
+
+def _fit(cls, X, y, answers, **params):
+    params = {"epochs": 2, "hidden": 8, **params}
+    if cls is deep.CrowdsEM:
+        params.update(n_rounds=2, epochs=1)
+    return cls(**params).fit(X, y if cls is deep.LabelClassifier else answers)
+
+
+@pytest.mark.parametrize("cls", _ESTIMATORS)
+def test_deep_estimator_follows_the_contract(cls):
+    from sklearn.base import clone
+
+    from crowdtut.aggregation._base import Estimator
+
+    X, y, answers = _tiny()
+    model = cls(epochs=2, random_state=4)
+    assert isinstance(model, Estimator)
+    params = model.get_params(deep=True)
+    assert "seed" not in params and params["random_state"] == 4
+    copy = clone(model)
+    assert copy.get_params() == params and copy is not model
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+    with pytest.raises(NotFittedError):
+        model.classes_
+    with pytest.raises(TypeError):
+        cls(seed=0)
+    fitted = _fit(cls, X, y, answers, random_state=4)
+    proba = fitted.predict_proba(X)
+    assert proba.shape == (len(X), len(fitted.classes_))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert set(fitted.predict(X)) <= set(fitted.classes_)
+    again = _fit(cls, X, y, answers, random_state=4)
+    np.testing.assert_array_equal(again.predict_proba(X), proba)
+    with pytest.raises(AttributeError, match="after fit it has"):
+        fitted.netwrk_
+
+
+@pytest.mark.parametrize("cls", _ESTIMATORS)
+def test_deep_estimator_leaves_global_generators_alone(cls):
+    X, y, answers = _tiny()
+    np.random.seed(5)
+    torch.manual_seed(5)
+    np_next, torch_next = np.random.random(), torch.rand(1)
+    np.random.seed(5)
+    torch.manual_seed(5)
+    _fit(cls, X, y, answers, random_state=np.random.default_rng(1))
+    assert np.random.random() == np_next and torch.rand(1) == torch_next
+
+
+def test_random_state_generator_and_none():
+    X, y, answers = _tiny()
+    a = _fit(deep.LabelClassifier, X, y, answers, random_state=np.random.default_rng(9))
+    b = _fit(deep.LabelClassifier, X, y, answers, random_state=np.random.default_rng(9))
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    _fit(deep.LabelClassifier, X, y, answers, random_state=None)  # fresh entropy, no error
+    for bad in (-1, 1.5, "0"):
+        with pytest.raises(ValueError, match="random_state="):
+            _fit(deep.LabelClassifier, X, y, answers, random_state=bad)
+
+
+@pytest.mark.parametrize(
+    "params, fragment",
+    [({"epochs": -1}, "epochs=-1"), ({"batch_size": 0}, "batch_size=0"), ({"dropout": 1.0}, "dropout=1.0"),
+     ({"lr": -1.0}, "lr=-1.0"), ({"hidden": 0}, "hidden=0")],
+)
+def test_bad_hyper_parameters_raise_at_fit_naming_them(params, fragment):
+    X, y, answers = _tiny()
+    model = deep.LabelClassifier(**params)  # stored unchanged: no validation in __init__
+    with pytest.raises(ValueError, match=fragment):
+        model.fit(X, y)
+
+
+@pytest.mark.parametrize("cls", _ESTIMATORS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_features_are_refused_naming_row_and_column(cls, bad):
+    X, y, answers = _tiny()
+    X[7, 2] = bad
+    with pytest.raises(ValueError, match=r"row 7, column 2"):
+        _fit(cls, X, y, answers)
+    fitted = _fit(cls, _tiny()[0], y, answers)
+    with pytest.raises(ValueError, match=r"row 7, column 2"):
+        fitted.predict(X)
+
+
+def test_non_finite_valid_features_are_refused():
+    X, y, answers = _tiny()
+    Xv = X.copy()
+    Xv[1, 0] = np.nan
+    with pytest.raises(ValueError, match="valid X holds nan at row 1, column 0"):
+        deep.LabelClassifier(epochs=1).fit(X, y, valid=(Xv, y))
+
+
+@pytest.mark.parametrize("value", [1.7, np.inf, np.nan])
+def test_dense_answers_refuses_non_integral_labels(value):
+    matrix = np.array([[0.0, -1.0], [1.0, value]])
+    with pytest.raises(ValueError, match=r"matrix\[1, 1\] = .* is not an integer label"):
+        deep.dense_answers(matrix)
+    np.testing.assert_array_equal(deep.dense_answers(np.array([[0.0, -1.0], [1.0, 1.0]]))[0],
+                                  [[0, -1], [1, 1]])
+
+
+def test_predict_returns_class_names():
+    X, y, answers = _tiny()
+    task, worker = np.nonzero(answers >= 0)
+    names = np.array(["cat", "dog"])
+    long = pd.DataFrame({"task": task, "worker": worker, "label": names[answers[task, worker]]})
+    model = deep.CrowdLayerClassifier(epochs=2, hidden=8).fit(X, long)
+    assert list(model.classes_) == ["cat", "dog"]
+    assert set(model.predict(X)) <= {"cat", "dog"}
+
+
+def test_dense_answers_repeats_advise_a_call_that_exists():
+    long = pd.DataFrame({"task": [0, 0, 1], "worker": [0, 0, 1], "label": [0, 1, 1]})
+    with pytest.raises(ValueError, match="duplicates='first'") as info:
+        deep.dense_answers(long)
+    assert "duplicates='keep'" not in str(info.value)

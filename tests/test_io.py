@@ -327,8 +327,9 @@ def test_from_dense_nan_and_float(tmp_path):
 
 def test_to_dense_refuses_what_a_matrix_cannot_hold(tiny_answers):
     repeated = pd.concat([tiny_answers, tiny_answers.iloc[:1]])
-    with pytest.raises(ValueError, match=r"repeated \(task, worker\)"):
+    with pytest.raises(ValueError, match=r"repeat \(task, worker\) pairs") as info:
         to_dense(repeated)
+    assert "duplicates='first'" in str(info.value) and "duplicates='keep'" not in str(info.value)
     with pytest.raises(ValueError, match=r"repeat \(task, worker\) pairs"):
         to_dense(encode_answers(repeated, duplicates="keep"))
     with pytest.raises(ValueError, match="integer labels"):
@@ -364,3 +365,89 @@ def test_read_labels_returns_hard_labels_by_task(tmp_path):
     np.save(folder.labels_path("DS"), np.array([1, 0, 1]))
     with pytest.raises(ValueError, match="3 labels for 2 tasks"):
         folder.read_labels("DS")
+
+
+# --- issue 12: names from files, huge labels, inf in dense matrices ------------------------------
+def _small_answers():
+    return pd.DataFrame({"task": [0, 0, 1, 1], "worker": [0, 1, 0, 1], "label": [0, 1, 1, 1]})
+
+
+@pytest.mark.parametrize(
+    "name", ["x/../../../escaped", "../up", "..", ".", ".hidden", "a\\b", "a:b", "nul\x00", " x", 7,
+             ["list"], "x" * 101],
+)
+def test_folder_name_from_metadata_must_be_a_file_name(tmp_path, name):
+    write_peerannot(_small_answers(), tmp_path, name="ok")
+    (tmp_path / "metadata.json").write_text(json.dumps({"name": name, "n_classes": 2}))
+    folder = read_peerannot(tmp_path)  # reading works: only path building needs the name
+    with pytest.raises(ValueError, match="metadata.json: name") as info:
+        folder.labels_path("mv")
+    assert repr(name)[:40] in str(info.value)
+
+
+def test_folder_name_that_is_safe_is_used(tmp_path):
+    write_peerannot(_small_answers(), tmp_path, name="bluebird-2.0_x")
+    folder = read_peerannot(tmp_path)
+    assert folder.labels_path("DS") == tmp_path / "labels" / "labels_bluebird-2.0_x_ds.npy"
+
+
+@pytest.mark.parametrize("name", ["a/b", "..", "", None])
+def test_write_peerannot_refuses_a_name_that_is_not_a_file_name(tmp_path, name):
+    with pytest.raises(ValueError, match="name"):
+        write_peerannot(_small_answers(), tmp_path, name=name)
+    assert not (tmp_path / "metadata.json").exists()
+
+
+def test_write_peerannot_metadata_extras_written_once(tmp_path, monkeypatch):
+    written = []
+    real = cio.atomic_write
+    monkeypatch.setattr(cio, "atomic_write", lambda p, d: written.append(Path(p).name) or real(p, d))
+    write_peerannot(_small_answers(), tmp_path, name="s", metadata={"seed": np.int64(3), "p": 0.5})
+    meta = json.loads((tmp_path / "metadata.json").read_text())
+    assert meta["seed"] == 3 and meta["p"] == 0.5 and meta["n_tasks"] == 2
+    assert written.count("metadata.json") == 1
+    with pytest.raises(ValueError, match="n_tasks"):
+        write_peerannot(_small_answers(), tmp_path, name="s", overwrite=True, metadata={"n_tasks": 9})
+
+
+@pytest.mark.parametrize("label", [10**30, -(10**30), 2**63, 2**31 + 5])
+def test_read_peerannot_huge_label_is_a_value_error_naming_it(tmp_path, label):
+    (tmp_path / "answers.json").write_text(json.dumps({"0": {"0": 0, "1": label}, "1": {"0": 1}}))
+    with pytest.raises(ValueError, match=str(label)) as info:
+        read_peerannot(tmp_path)
+    assert "task '0', worker '1'" in str(info.value)
+
+
+def test_read_peerannot_huge_ids_stay_strings(tmp_path):
+    big = str(10**30)
+    (tmp_path / "answers.json").write_text(json.dumps({big: {big: 0, "1": 1}, "1": {"0": 1}}))
+    folder = read_peerannot(tmp_path)
+    assert big in folder.tasks and big in set(folder.answers["worker"])
+
+
+def test_read_peerannot_huge_n_classes_is_a_value_error(tmp_path):
+    (tmp_path / "answers.json").write_text(json.dumps({"0": {"0": 0}}))
+    (tmp_path / "metadata.json").write_text(json.dumps({"n_classes": 10**30}))
+    with pytest.raises(ValueError, match="n_classes must be a positive integer up to"):
+        read_peerannot(tmp_path)
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, 1e30, -1e19, 2.5])
+def test_from_dense_refuses_non_integer_floats_naming_the_cell(value):
+    matrix = np.array([[0.0, -1.0], [1.0, value]])
+    with pytest.raises(ValueError, match=r"matrix\[1, 1\] = .* is not an integer label"):
+        from_dense(matrix)
+
+
+def test_from_dense_inf_as_missing_value_is_allowed():
+    matrix = np.array([[0.0, np.inf], [1.0, 2.0]])
+    long = from_dense(matrix, missing=np.inf)
+    assert long["label"].tolist() == [0, 1, 2]
+
+
+def test_single_class_is_a_valid_dense_matrix_and_peerannot_folder(tmp_path):
+    one = pd.DataFrame({"task": [0, 1], "worker": [0, 0], "label": [1, 1]})
+    matrix, _, _ = to_dense(one)
+    np.testing.assert_array_equal(matrix, [[1], [1]])
+    write_peerannot(one, tmp_path, name="one", encode=True)
+    assert read_peerannot(tmp_path).n_classes == 1

@@ -277,3 +277,52 @@ def test_partitions_alignment_and_errors():
         adjusted_rand_index([0, 1], [0, 1, 2])
     with pytest.raises(ValueError, match="missing cluster labels"):
         normalized_mutual_info([0, None], [0, 1])
+
+
+# --- issue 12: unanimous crowds, and the keywords the messages mention ---------------------------
+from crowdtut.identification import worker_agreement  # noqa: E402
+from crowdtut.metrics import empirical_confusion, krippendorff_alpha, vote_entropy, worker_accuracy  # noqa: E402
+
+_UNANIMOUS = pd.DataFrame({"task": [0, 0, 1, 1], "worker": [0, 1, 0, 1], "label": [2, 2, 2, 2]})
+
+
+def test_unanimous_single_class_has_entropy_zero():
+    entropy = vote_entropy(_UNANIMOUS)
+    np.testing.assert_allclose(entropy.to_numpy(), 0.0)
+    assert not np.signbit(entropy.to_numpy()).any()  # 0.0, not -0.0
+    assert np.isnan(krippendorff_alpha(_UNANIMOUS))  # no variation: alpha undefined
+
+
+def test_classes_keyword_sets_the_universe():
+    np.testing.assert_allclose(vote_entropy(_UNANIMOUS, classes=[1, 2], normalize=True), 0.0)
+    mixed = _UNANIMOUS.assign(label=[1, 2, 2, 2])
+    np.testing.assert_allclose(
+        vote_entropy(mixed, classes=[1, 2, 3], normalize=True).iloc[0], np.log(2) / np.log(3)
+    )
+    with pytest.raises(ValueError, match="outside the given label list"):
+        krippendorff_alpha(mixed, classes=[1])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a, **k: vote_entropy(a, **k),
+        lambda a, **k: krippendorff_alpha(a, **k),
+        lambda a, **k: worker_accuracy(a, pd.Series({0: 2, 1: 2}), **k),
+        lambda a, **k: worker_agreement(a, pd.Series({0: 2, 1: 2}), **k),
+        lambda a, **k: empirical_confusion(a, pd.Series({0: 2, 1: 2}), **k),
+    ],
+    ids=["vote_entropy", "krippendorff_alpha", "worker_accuracy", "worker_agreement",
+         "empirical_confusion"],
+)
+def test_advice_in_messages_is_a_keyword_the_function_takes(call):
+    repeated = pd.concat([_UNANIMOUS.assign(label=[1, 2, 2, 2]), _UNANIMOUS.head(1)])
+    with pytest.raises(ValueError, match="pass duplicates='keep'"):
+        call(repeated)
+    call(repeated, duplicates="keep")  # what the message says works
+    call(repeated, duplicates="first", classes=[1, 2, 3])
+
+
+def test_counts_matrix_refuses_classes():
+    with pytest.raises(ValueError, match="counts matrix"):
+        vote_entropy(np.array([[1.0, 2.0]]), classes=[0, 1])

@@ -60,12 +60,22 @@ def factorize(
     With ``universe`` the codes point into that list (in its order) and a value outside it is a
     ``ValueError`` naming it. Without, the index holds the sorted distinct values, or their order
     of first appearance when they cannot be ordered (mixed types).
+
+    Two rules keep the names unambiguous (both are checked on the distinct values only, so they
+    cost nothing on millions of rows): ``inf`` and ``-inf`` are not names (ValueError naming the
+    first row that holds one), and two distinct values with the same text, such as ``1`` and
+    ``"1"``, are refused with a ValueError naming them (convert the column to one type first).
     """
     if universe is not None:
         index = pd.Index(list(universe), name=name)
         if not index.is_unique:
             dup = index[index.duplicated()].unique().tolist()[:5]
             raise ValueError(f"{name} list has repeated entries: {dup}")
+        infinite = _check_names(index, name, f"the given {name} list")
+        if infinite is not None:
+            raise ValueError(
+                f"the given {name} list holds {index[infinite]}: infinite values are not names"
+            )
         codes = index.get_indexer(values)
         unknown = codes < 0
         if unknown.any():
@@ -79,7 +89,46 @@ def factorize(
         codes, uniques = pd.factorize(values, sort=True)
     except TypeError:  # mixed types that cannot be ordered: keep order of first appearance
         codes, uniques = pd.factorize(values, sort=False)
-    return codes.astype(np.int64), pd.Index(uniques, name=name)
+    index = pd.Index(uniques, name=name)
+    bad = _check_names(index, name, f"column {name!r}")
+    if bad is not None:  # name the first row holding the bad value
+        row = int(np.flatnonzero(codes == bad)[0])
+        where = values.index[row] if isinstance(values, pd.Series) else row
+        raise ValueError(
+            f"column {name!r} holds {index[bad]} at row {plain(where)!r}: infinite values are "
+            "not names; drop or replace those rows first"
+        )
+    return codes.astype(np.int64), index
+
+
+_ONE_TYPE = frozenset({"string", "bytes", "integer", "boolean", "date", "datetime", "period"})
+
+
+def _check_names(index: pd.Index, name: str, where: str) -> int | None:
+    """Position of an infinite name in ``index`` (None if there is none); a ValueError for two
+    names with the same text (``1`` and ``"1"``), which would silently become two classes."""
+    if index.dtype.kind == "f":
+        infinite = np.flatnonzero(np.isinf(index.to_numpy()))
+        return int(infinite[0]) if len(infinite) else None
+    if index.dtype != object or pd.api.types.infer_dtype(index, skipna=False) in _ONE_TYPE:
+        return None
+    infinite = None
+    kinds = set()
+    for i, value in enumerate(index):
+        kinds.add(type(value))
+        if infinite is None and isinstance(value, (float, np.floating)) and np.isinf(value):
+            infinite = i
+    if len(kinds) > 1:
+        text = index.map(str)
+        if text.has_duplicates:
+            same = text[text.duplicated(keep=False)]
+            shown = [index[i] for i in np.flatnonzero(text.isin(same.unique()))][:6]
+            raise ValueError(
+                f"{where} mixes types whose values read the same: {shown!r} would become "
+                f"different {name}s; convert the column to one type first (e.g. "
+                f"answers[{name!r}].astype(str))"
+            )
+    return infinite
 
 
 def repeated_rows(*codes: np.ndarray, sizes: Sequence[int]) -> np.ndarray:

@@ -163,6 +163,7 @@ def encode_answers(
     classes: Iterable[Hashable] | None = None,
     tasks: Iterable[Hashable] | None = None,
     duplicates: DuplicatePolicy = "raise",
+    min_classes: int = 2,
 ) -> CrowdAnswers:
     """Check a long answers DataFrame and convert it into integer codes.
 
@@ -170,19 +171,24 @@ def encode_answers(
     ----------
     answers : DataFrame with columns ``task``, ``worker``, ``label`` (or a CrowdAnswers, returned
         as it is when no other argument asks for a change).
-    classes : the full list of classes, in order. By default the sorted distinct labels (or their
-        order of first appearance when they cannot be sorted). Ties are broken toward the class that
-        comes first in this order.
+    classes : the full list of classes, in order. By default the categories of a pandas
+        Categorical label column (used or not, in their order), else the sorted distinct labels
+        (or their order of first appearance when they cannot be sorted). Ties are broken toward
+        the class that comes first in this order.
     tasks : the full list of tasks, which may include tasks without answers.
     duplicates : what to do with a worker answering the same task more than once: ``"raise"``
         (default) raises a ValueError naming the pairs, ``"keep"`` counts every answer, ``"first"``
         keeps the first answer of each pair in row order and drops the others.
+    min_classes : the fewest classes accepted: 2 for aggregation (one class leaves nothing to
+        infer), 1 for agreement metrics, where a unanimous crowd is a valid input.
 
     Raises
     ------
     ValueError
-        Missing columns, an empty frame, missing values, labels outside ``classes``, fewer than two
-        classes, or repeated (task, worker) pairs under ``duplicates="raise"``.
+        Missing columns, an empty frame, missing values, labels outside ``classes``, fewer than
+        ``min_classes`` classes, repeated (task, worker) pairs under ``duplicates="raise"``,
+        ``inf`` as a task, worker or label (the row is named), or one column mixing values
+        that read the same, such as ``1`` and ``"1"`` (named).
     """
     if duplicates not in ("raise", "keep", "first"):
         raise ValueError(f"duplicates={duplicates!r}; expected 'raise', 'keep' or 'first'")
@@ -193,11 +199,14 @@ def encode_answers(
     check_frame(answers, _COLUMNS)
     task, task_index = factorize(answers["task"], "task", tasks)
     worker, worker_index = factorize(answers["worker"], "worker")
-    label, class_index = factorize(answers["label"], "label", classes)
-    if len(class_index) < 2:
+    labels = answers["label"]
+    if classes is None and isinstance(labels.dtype, pd.CategoricalDtype):
+        classes = labels.cat.categories  # unused categories stay classes
+    label, class_index = factorize(labels, "label", classes)
+    if len(class_index) < min_classes:
         raise ValueError(
             f"answers hold a single class {class_index.tolist()}; pass classes=[...] with the "
-            "full list of classes (at least two)"
+            f"full list of classes (at least {min_classes})"
         )
 
     if duplicates != "keep":

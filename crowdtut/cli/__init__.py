@@ -35,12 +35,20 @@ A dataset folder (peerannot's layout):
   results/           written by train and aggregate-deep
 
 Exit status: 0 success, 1 bad input data or an existing output (use --overwrite),
-2 bad command line (unknown option, strategy or bracket parameter).
+2 bad command line (unknown option, strategy, bracket parameter or a flag value out of range).
 Set CROWDTUT_DEBUG=1 to see the traceback behind an error message."""
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (no usage block) that name the command's --help."""
+
+    describe_later = None  # a callable giving the description, run when the help is shown
+
+    def format_help(self) -> str:  # noqa: D102 - argparse API
+        if self.describe_later is not None:  # the strategies' defaults are read from their
+            self.description = self.describe_later()  # classes: import them only for --help
+            self.describe_later = None
+        return super().format_help()
 
     def error(self, message: str):  # noqa: D102 - argparse API
         error = CLIError(f"{message} (see '{self.prog} --help')", USAGE)

@@ -29,6 +29,8 @@ __all__ = [
     "json_bytes",
     "show",
     "load_split",
+    "count",
+    "number",
 ]
 
 USAGE = 2  # bad command line: unknown option, strategy or bracket parameter
@@ -54,6 +56,48 @@ class Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionH
         if action.nargs == 0 or action.default is None:
             return action.help
         return super()._get_help_string(action)
+
+
+def count(low: int):
+    """An argparse type: an integer of at least ``low`` (else a usage error naming the flag)."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer; got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}; got {value}")
+        return value
+
+    return convert
+
+
+def number(low: float | None = None, high: float | None = None, *, open_low: bool = False,
+           open_high: bool = False):
+    """An argparse type: a finite number within the bounds (inclusive unless ``open_*``)."""
+    import math
+
+    def convert(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number; got {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number; got {text!r}")
+        too_low = low is not None and (value <= low if open_low else value < low)
+        too_high = high is not None and (value >= high if open_high else value > high)
+        if too_low or too_high:
+            if low is not None and high is not None:
+                where = f"in {'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+            elif low is not None:
+                where = f"{'>' if open_low else '>='} {low:g}"
+            else:
+                where = f"{'<' if open_high else '<='} {high:g}"
+            raise argparse.ArgumentTypeError(f"must be {where}; got {text}")
+        return value
+
+    return convert
 
 
 def add_folder(parser: argparse.ArgumentParser) -> None:
@@ -172,11 +216,22 @@ def show(path: Path) -> str:
 
 
 def check_free(paths: Iterable[Path], overwrite: bool) -> None:
-    """Refuse to go on when an output exists and ``--overwrite`` was not given."""
-    if overwrite:
-        return
+    """Refuse to go on when an output exists and ``--overwrite`` was not given, or when a folder
+    that must hold an output is a file (whatever ``--overwrite`` says: it never deletes one)."""
     for path in paths:
-        if Path(path).exists():
+        path = Path(path)
+        for parent in path.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise CLIError(
+                        f"{show(parent)} is a file, but it must be a folder to hold {path.name}; "
+                        "move or rename that file"
+                    )
+                break
+        if path.is_dir():
+            raise CLIError(f"{show(path)} is a folder, but the output file {path.name} goes there; "
+                           "move or rename that folder")
+        if not overwrite and path.exists():
             raise CLIError(f"{show(path)} exists; pass --overwrite to replace it")
 
 

@@ -12,9 +12,14 @@ classes behind the names are imported when a command runs (:meth:`Strategy.load`
 
 from __future__ import annotations
 
+import ast
+import functools
 import importlib
+import inspect
+import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -35,14 +40,22 @@ class StrategyError(ValueError):
 
 @dataclass(frozen=True)
 class Param:
-    """One bracket parameter: ``name`` as typed in brackets, ``kwarg`` for the constructor."""
+    """One bracket parameter: ``name`` as typed in brackets, ``kwarg`` for the constructor.
+
+    Its default is not written here: :meth:`Strategy.defaults` reads it from the class (or its
+    ``fixed`` arguments), so that the help shows what a run uses. ``low`` and ``high`` bound a
+    number (inclusive; ``open_low`` and ``open_high`` make them exclusive).
+    """
 
     name: str
     kwarg: str
     kind: type
-    default: Any
     help: str
     choices: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    open_low: bool = False
+    open_high: bool = False
 
     def convert(self, raw: str, strategy: str) -> Any:
         text = raw.strip()
@@ -62,7 +75,7 @@ class Param:
                 number = float(text)
             except ValueError:
                 raise StrategyError(f"{where}={raw!r} must be an integer") from None
-            if not number.is_integer():
+            if not number.is_integer() or abs(number) > 2**53:
                 raise StrategyError(f"{where}={raw!r} must be an integer")
             value = int(number)
         elif self.kind is float:
@@ -70,8 +83,19 @@ class Param:
                 value = float(text)
             except ValueError:
                 raise StrategyError(f"{where}={raw!r} must be a number") from None
+            if not math.isfinite(value):
+                raise StrategyError(f"{where}={raw!r} must be a finite number")
         else:
             value = text
+        if self.kind in (int, float):
+            below = self.low is not None and (
+                value <= self.low if self.open_low else value < self.low
+            )
+            above = self.high is not None and (
+                value >= self.high if self.open_high else value > self.high
+            )
+            if below or above:
+                raise StrategyError(f"{where}={raw!r} must be {self.range_text()}")
         if self.choices:
             matched = [c for c in self.choices if str(c).lower() == str(value).lower()]
             if not matched:
@@ -81,9 +105,24 @@ class Param:
             value = matched[0]
         return value
 
-    def describe(self) -> str:
+    def range_text(self) -> str:
+        """``at least 0``, ``in [0, 1]``, ``> 0``... (empty when unbounded)."""
+        low = None if self.low is None else (self.low if self.kind is float else int(self.low))
+        if low is not None and self.high is not None:
+            return (
+                f"in {'(' if self.open_low else '['}{low}, {self.high}{')' if self.open_high else ']'}"
+            )
+        if low is not None:
+            return f"> {low}" if self.open_low else f"at least {low}"
+        if self.high is not None:
+            return f"< {self.high}" if self.open_high else f"at most {self.high}"
+        return ""
+
+    def describe(self, default: Any) -> str:
         kind = "|".join(map(str, self.choices)) if self.choices else self.kind.__name__
-        return f"{self.name}={self.default!r} ({kind}): {self.help}"
+        bounds = self.range_text()
+        kind += f", {bounds}" if bounds and not self.choices else ""
+        return f"{self.name}={default!r} ({kind}): {self.help}"
 
 
 @dataclass(frozen=True)
@@ -106,10 +145,96 @@ class Strategy:
         """An instance of the class with the fixed arguments, then the given options."""
         return self.load()(**{**dict(self.fixed), **options})
 
+    def defaults(self) -> dict[str, Any]:
+        """Bracket name -> the value a run uses when the brackets do not set it: the fixed
+        argument, else the default of the class's ``__init__``.
+
+        The defaults are read from the class's source (:func:`_source_defaults`, a few
+        milliseconds), so that a help page does not import numpy, scipy or torch; when the
+        source does not give them as plain literals, the class is imported.
+        """
+        if not self.params:
+            return {}
+        init = _source_defaults(self.target)
+        wanted = {p.kwarg for p in self.params} - set(dict(self.fixed))
+        if init is None or not wanted <= set(init):
+            signature = inspect.signature(self.load().__init__).parameters
+            init = {
+                k: v.default for k, v in signature.items() if v.default is not inspect.Parameter.empty
+            }
+        fixed = dict(self.fixed)
+        out = {}
+        for p in self.params:
+            if p.kwarg in fixed:
+                out[p.name] = fixed[p.kwarg]
+            elif p.kwarg in init:
+                out[p.name] = init[p.kwarg]
+            else:  # pragma: no cover - a registry error, caught by the tests
+                raise RuntimeError(f"{self.target} has no default for {p.kwarg}")
+        return out
+
+    def describe_params(self) -> str:
+        defaults = self.defaults() if self.params else {}
+        return ", ".join(p.describe(defaults[p.name]) for p in self.params)
+
     def signature(self) -> str:
         if not self.params:
             return self.name
-        return f"{self.name}[{', '.join(f'{p.name}={p.default}' for p in self.params)}]"
+        defaults = self.defaults()
+        return f"{self.name}[{', '.join(f'{p.name}={defaults[p.name]}' for p in self.params)}]"
+
+
+@functools.lru_cache(maxsize=None)
+def _classes_in(module: str) -> dict[str, ast.ClassDef]:
+    """The top-level classes defined in the source files of ``module`` (a package: all its
+    files), by name, read with :mod:`ast` without importing anything."""
+    root = Path(__file__).resolve().parents[1]  # the crowdtut package
+    parts = module.split(".")
+    if parts[0] != "crowdtut":
+        return {}
+    base = root.joinpath(*parts[1:])
+    files = sorted(base.rglob("*.py")) if base.is_dir() else [base.with_suffix(".py")]
+    classes: dict[str, ast.ClassDef] = {}
+    for path in files:
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, UnicodeDecodeError):
+            return {}
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                classes.setdefault(node.name, node)
+    return classes
+
+
+def _init_defaults(classes: dict[str, ast.ClassDef], name: str, depth: int = 0) -> dict | None:
+    node = classes.get(name)
+    if node is None or depth > 5:
+        return None
+    for item in node.body:
+        if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+            args = item.args
+            positional = args.posonlyargs + args.args
+            pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+            pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+            out = {}
+            for arg, default in pairs:
+                try:
+                    out[arg.arg] = ast.literal_eval(default)
+                except ValueError:  # not a literal: the caller imports the class
+                    pass
+            return out
+    for base in node.bases:  # no __init__ of its own: the first base that has one
+        if isinstance(base, ast.Name):
+            found = _init_defaults(classes, base.id, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _source_defaults(target: str) -> dict | None:
+    """The literal defaults of ``__init__`` of the class ``module:attribute``, from its source."""
+    module, _, attr = target.partition(":")
+    return _init_defaults(_classes_in(module), attr)
 
 
 def _key(text: str) -> str:
@@ -192,7 +317,7 @@ def parse_strategy(
             param = by_key.get(_key(key))
             if param is None:
                 valid = (
-                    ", ".join(p.describe() for p in strategy.params)
+                    strategy.describe_params()
                     if strategy.params
                     else "none (it takes no parameters)"
                 )
@@ -216,7 +341,8 @@ def _names(registry: dict[str, Strategy]) -> str:
 
 
 def describe(registry: dict[str, Strategy], width: int = 92) -> str:
-    """A help paragraph: one entry per strategy with its parameters and defaults."""
+    """A help paragraph: one entry per strategy with its parameters and defaults (read from the
+    classes, which are imported: call it when the help is shown, not when the parser is built)."""
     import textwrap
 
     lines = []
@@ -224,8 +350,9 @@ def describe(registry: dict[str, Strategy], width: int = 92) -> str:
         alias = f" (also {', '.join(s.aliases)})" if s.aliases else ""
         lines += textwrap.wrap(f"{s.name}{alias}: {s.summary}", width, initial_indent="  ",
                                subsequent_indent="    ")
+        defaults = s.defaults() if s.params else {}
         for p in s.params:
-            lines += textwrap.wrap(p.describe(), width, initial_indent="      ",
+            lines += textwrap.wrap(p.describe(defaults[p.name]), width, initial_indent="      ",
                                    subsequent_indent="        ")
     return "\n".join(lines)
 
@@ -235,16 +362,16 @@ def _registry(*strategies: Strategy) -> dict[str, Strategy]:
 
 
 _AGG = "crowdtut.aggregation"
-_N_ITER = Param("n_iter", "n_iter", int, 100, "maximum number of iterations (peerannot: maxiter)")
-_TOL = Param("tol", "tol", float, 1e-5, "stop when the log-likelihood's relative change is below")
+_N_ITER = Param("n_iter", "n_iter", int, "maximum number of iterations (peerannot: maxiter)", low=0)
+_TOL = Param("tol", "tol", float, "stop when the log-likelihood's relative change is below", low=0)
 
 AGGREGATORS = _registry(
     Strategy(
         "MV", f"{_AGG}:MajorityVote", "majority vote (hard labels)", hard=True,
         params=(
-            Param("tie_break", "tie_break", str, "first", "ties to the first class or at random",
+            Param("tie_break", "tie_break", str, "ties to the first class or at random",
                   choices=("first", "random")),
-            Param("seed", "random_state", int, None, "seed of the random tie-break"),
+            Param("seed", "random_state", int, "seed of the random tie-break", low=0),
         ),
         aliases=("majority-vote", "majorityvote"),
     ),
@@ -253,20 +380,21 @@ AGGREGATORS = _registry(
     Strategy(
         "ZBS", f"{_AGG}:ZeroBasedSkill", "zero-based skill (weighted vote, learned skills)",
         params=(
-            Param("n_iter", "n_iter", int, 100, "maximum number of passes"),
-            Param("lr", "lr_init", float, 1.0, "initial learning rate"),
+            Param("n_iter", "n_iter", int, "maximum number of passes", low=0),
+            Param("lr", "lr_init", float, "initial learning rate", low=0),
         ),
         aliases=("ZeroBasedSkill",),
     ),
     Strategy(
         "IWMV", f"{_AGG}:IWMV", "iterative weighted majority vote (Li and Yu, 2014)",
-        params=(Param("n_iter", "n_iter", int, 50, "maximum number of updates"),),
+        params=(Param("n_iter", "n_iter", int, "maximum number of updates", low=0),),
     ),
     Strategy(
         "DS", f"{_AGG}:DawidSkene", "Dawid and Skene (1979), one confusion matrix per worker",
         params=(
             _N_ITER, _TOL,
-            Param("pseudo_count", "pseudo_count", float, 0.0, "Dirichlet smoothing of the counts"),
+            Param("pseudo_count", "pseudo_count", float, "Dirichlet smoothing of the counts",
+                  low=0),
         ),
         aliases=("DawidSkene", "Dawid-Skene"),
     ),
@@ -274,9 +402,10 @@ AGGREGATORS = _registry(
         "OneCoinDS", f"{_AGG}:OneCoinDawidSkene", "one-coin Dawid-Skene (ZenCrowd)",
         params=(
             _N_ITER, _TOL,
-            Param("prior", "prior", str, "uniform", "class prior held uniform or learned",
+            Param("prior", "prior", str, "class prior held uniform or learned",
                   choices=("uniform", "learned")),
-            Param("min_skill", "min_skill", float, 0.0, "lower bound on the skills"),
+            Param("min_skill", "min_skill", float, "lower bound on the skills", low=0, high=1,
+                  open_high=True),
         ),
         aliases=("OneCoin", "ZC", "ZenCrowd"),
     ),
@@ -284,9 +413,9 @@ AGGREGATORS = _registry(
         "DSWC", f"{_AGG}:ClusteredDawidSkene",
         "Dawid-Skene with L clusters of workers sharing a confusion matrix (Imamura et al., 2018)",
         params=(
-            Param("L", "n_clusters", int, 5, "number of clusters"),
+            Param("L", "n_clusters", int, "number of clusters", low=1),
             _N_ITER, _TOL,
-            Param("seed", "random_state", int, 0, "seed of the k-means initialisation"),
+            Param("seed", "random_state", int, "seed of the k-means initialisation", low=0),
         ),
         aliases=("ClusteredDS", "ClusteredDawidSkene"),
     ),
@@ -294,16 +423,16 @@ AGGREGATORS = _registry(
         "GLAD", f"{_AGG}:GLAD", "worker abilities and task difficulties (Whitehill et al., 2009)",
         params=(
             _N_ITER, _TOL,
-            Param("learn_priors", "learn_priors", bool, False, "re-estimate the class priors"),
+            Param("learn_priors", "learn_priors", bool, "re-estimate the class priors"),
         ),
     ),
     Strategy(
         "MACE", f"{_AGG}:MACE", "competence and spamming strategies (Hovy et al., 2013)",
         params=(
-            Param("n_iter", "n_iter", int, 50, "iterations per restart"),
-            Param("n_restarts", "n_restarts", int, 10, "random restarts"),
-            Param("method", "method", str, "vb", "variational Bayes or EM", choices=("vb", "em")),
-            Param("seed", "random_state", int, 0, "seed of the restarts"),
+            Param("n_iter", "n_iter", int, "iterations per restart", low=0),
+            Param("n_restarts", "n_restarts", int, "random restarts", low=1),
+            Param("method", "method", str, "variational Bayes or EM", choices=("vb", "em")),
+            Param("seed", "random_state", int, "seed of the restarts", low=0),
         ),
         fixed=(("random_state", 0),),
     ),
@@ -312,9 +441,11 @@ AGGREGATORS = _registry(
         "SageMaker Ground Truth's modified Dawid-Skene (shrinkage toward the crowd)",
         aliases=("ModifiedDS", "SageMaker"),
         params=(
-            Param("n_iter", "n_iter", int, 20, "maximum EM rounds"),
-            Param("initial_accuracy", "initial_accuracy", float, 0.7, "assumed worker accuracy at start"),
-            Param("crowd_weight", "crowd_prior_weight", float, 0.5, "weight of the crowd's pseudo-counts"),
+            Param("n_iter", "n_iter", int, "maximum EM rounds", low=0),
+            Param("initial_accuracy", "initial_accuracy", float, "assumed worker accuracy at start",
+                  low=0, high=1, open_low=True, open_high=True),
+            Param("crowd_weight", "crowd_prior_weight", float, "weight of the crowd's pseudo-counts",
+                  low=0),
         ),
     ),
 )
@@ -325,16 +456,16 @@ DEEP_STRATEGIES = _registry(
         "CrowdLayer", f"{_DEEP}:CrowdLayerClassifier",
         "classifier + one crowd layer per worker (Rodrigues and Pereira, 2018)",
         params=(
-            Param("conn_type", "conn_type", str, "MW", "connection type",
+            Param("conn_type", "conn_type", str, "connection type",
                   choices=("MW", "VW", "VB", "VW+B")),
-            Param("trace_weight", "trace_weight", float, 0.0, "trace penalty on the matrices"),
+            Param("trace_weight", "trace_weight", float, "trace penalty on the matrices", low=0),
         ),
     ),
     Strategy(
         "CoNAL", f"{_DEEP}:CoNALClassifier",
         "common and individual noise adaptation layers (Chu et al., 2021)",
         params=(
-            Param("scale", "scale", float, 0.0,
+            Param("scale", "scale", float, low=0, help=
                   "weight of the regulariser between common and individual matrices"),
         ),
     ),
@@ -342,8 +473,8 @@ DEEP_STRATEGIES = _registry(
         "DeepEM", f"{_DEEP}:CrowdsEM",
         "Dawid-Skene whose class prior is the network (deep EM, Rodrigues et al.)",
         params=(
-            Param("n_rounds", "n_rounds", int, 5, "EM rounds (each trains epochs/n_rounds)"),
-            Param("pseudo_count", "pseudo_count", float, 1.0, "smoothing of the confusion counts"),
+            Param("n_rounds", "n_rounds", int, "EM rounds (each trains epochs/n_rounds)", low=1),
+            Param("pseudo_count", "pseudo_count", float, "smoothing of the confusion counts", low=0),
         ),
         aliases=("CrowdsEM", "DLEM"),
     ),

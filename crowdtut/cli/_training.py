@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import CLIError, load_split
+from ._common import USAGE, CLIError, count, load_split, number
 
 
 def add_training_args(p: argparse.ArgumentParser) -> None:
@@ -14,19 +14,19 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
         help="what the classifier reads: FOLDER/features/<split>.npy, or FOLDER/images/<split>.npy "
         "flattened and scaled to [0, 1]",
     )
-    p.add_argument("--epochs", type=int, default=50, help="training epochs")
-    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
-    p.add_argument("--batch-size", type=int, default=64, help="mini-batch size")
-    p.add_argument("--weight-decay", type=float, default=0.0, help="Adam weight decay")
-    p.add_argument("--hidden", type=int, default=128, help="hidden units of the MLP classifier")
-    p.add_argument("--dropout", type=float, default=0.5, help="dropout of the MLP classifier")
+    p.add_argument("--epochs", type=count(0), default=50, help="training epochs")
+    p.add_argument("--lr", type=number(0, open_low=True), default=1e-3, help="Adam learning rate")
+    p.add_argument("--batch-size", type=count(1), default=64, help="mini-batch size")
+    p.add_argument("--weight-decay", type=number(0), default=0.0, help="Adam weight decay")
+    p.add_argument("--hidden", type=count(1), default=128, help="hidden units of the MLP classifier")
+    p.add_argument("--dropout", type=number(0, 1, open_high=True), default=0.5, help="dropout of the MLP classifier")
     p.add_argument(
-        "--patience", type=int, default=None,
+        "--patience", type=count(1), default=None,
         help="stop when the validation loss has not improved for this many epochs and keep the "
         "best weights (needs the valid split)",
     )
     add_threads(p)
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch order")
+    p.add_argument("--seed", type=count(0), default=0, help="seed of the weights and the batch order")
     p.add_argument(
         "--output-name", "-o", default=None,
         help="name of the results file results/<name>.json (default: the labels file's name, or "
@@ -34,9 +34,21 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def output_name(text: str | None) -> str | None:
+    """``--output-name`` if it is one file-name part (no folder), else a usage error."""
+    if text is None:
+        return None
+    from .._checks import check_file_name_part
+
+    try:
+        return check_file_name_part(text, "--output-name")
+    except ValueError as e:
+        raise CLIError(str(e), USAGE) from None
+
+
 def add_threads(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--threads", type=int, default=1,
+        "--threads", type=count(0), default=1,
         help="torch CPU threads; one is fastest for these small networks and does not stall when "
         "other processes share the CPU (0: torch's default)",
     )
@@ -50,9 +62,11 @@ def torch_threads(n: int):
 
 
 def estimator_params(args: argparse.Namespace) -> dict:
+    """The deep estimators' hyper-parameters from the flags (``--seed`` is ``random_state``)."""
     return dict(
         hidden=args.hidden, dropout=args.dropout, epochs=args.epochs, batch_size=args.batch_size,
-        lr=args.lr, weight_decay=args.weight_decay, patience=args.patience, seed=args.seed,
+        lr=args.lr, weight_decay=args.weight_decay, patience=args.patience,
+        random_state=args.seed,
     )
 
 
@@ -107,3 +121,9 @@ def test_scores(estimator, test, n_classes: int) -> dict:
         "test_ece": expected_calibration_error(proba, y),
         "n_test": int(len(y)),
     }
+
+
+def settings(params: dict) -> dict:
+    """The hyper-parameters as the results file records them: under the flags' names
+    (``seed``, not ``random_state``)."""
+    return {("seed" if k == "random_state" else k): v for k, v in params.items()}

@@ -37,10 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "aggregate",
         help="aggregate the answers of a folder with one strategy",
-        description=_DESCRIPTION + describe(AGGREGATORS),
+        description=_DESCRIPTION,
         epilog='example: crowdtut aggregate simus/independent -s "DSWC[L=5]"',
         formatter_class=Formatter,
     )
+    p.describe_later = lambda: _DESCRIPTION + describe(AGGREGATORS)
     add_folder(p)
     p.add_argument(
         "--strategy", "-s", default="MV", metavar="STRATEGY",

@@ -19,7 +19,15 @@ from ._common import (
     write_outputs,
 )
 from ._strategies import DEEP_STRATEGIES, StrategyError, describe, parse_strategy
-from ._training import add_training_args, estimator_params, splits, test_scores, torch_threads
+from ._training import (
+    add_training_args,
+    estimator_params,
+    output_name,
+    settings,
+    splits,
+    test_scores,
+    torch_threads,
+)
 
 _DESCRIPTION = """\
 Learn a classifier (an MLP on FOLDER/features/train.npy, needs torch) directly from the answers
@@ -37,10 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "aggregate-deep",
         help="learn a classifier end to end from the answers (CrowdLayer, CoNAL, deep EM)",
-        description=_DESCRIPTION + describe(DEEP_STRATEGIES),
+        description=_DESCRIPTION,
         epilog='example: crowdtut aggregate-deep data/labelme -s "CoNAL[scale=1e-4]"',
         formatter_class=Formatter,
     )
+    p.describe_later = lambda: _DESCRIPTION + describe(DEEP_STRATEGIES)
     add_folder(p)
     p.add_argument(
         "--strategy", "-s", default="CoNAL", metavar="STRATEGY",
@@ -56,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         strategy, options, slug = parse_strategy(args.strategy, DEEP_STRATEGIES, "deep strategy")
     except StrategyError as e:
         raise CLIError(str(e), USAGE) from None
+    output_name(args.output_name)
     folder = load_folder(args.folder)
     name = folder.name
     labels_file = folder.labels_path(args.output_name or slug)
@@ -72,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
     params = estimator_params(args)
     if strategy.name == "DeepEM":
-        rounds = options.get("n_rounds", 5)
+        rounds = options.get("n_rounds", strategy.defaults()["n_rounds"])
         params["epochs"] = max(1, args.epochs // max(rounds, 1))
     estimator = strategy.build({**params, **options})
     with torch_threads(args.threads):
@@ -90,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         **scores,
         "epochs_run": history.epochs,
         "seconds": round(history.seconds, 3),
-        **params,
+        **settings(params),
         **options,
     }
     if folder.truth is not None and len(folder.truth):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from ._common import (
@@ -11,7 +10,6 @@ from ._common import (
     Formatter,
     add_overwrite,
     check_free,
-    json_bytes,
     npy_bytes,
     show,
     write_outputs,
@@ -171,18 +169,17 @@ def run_install(args: argparse.Namespace) -> int:
         extras[folder / "images" / "train.npy"] = npy_bytes(images)
     check_free(extras, args.overwrite)
 
-    write_peerannot(
-        data, folder, name=info.name, n_classes=data.n_classes, truth=truth, encode=True,
-        overwrite=True,  # check_free refused existing files unless --overwrite
-    )
-    metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
-    metadata.update(
+    metadata = dict(
         source=ds.url, licence=ds.licence, citation=ds.citation, description=ds.description,
         class_names=list(map(str, class_names)),
     )
     if workers_note:
         metadata["workers"] = workers_note
-    extras[folder / "metadata.json"] = json_bytes(metadata)
+    write_peerannot(  # metadata.json written once, with the dataset's provenance
+        data, folder, name=info.name, n_classes=data.n_classes, truth=truth, encode=True,
+        overwrite=True,  # check_free refused existing files unless --overwrite
+        metadata=metadata,
+    )
     write_outputs(extras, overwrite=True)
 
     n_truth = 0 if truth is None else len(truth)

@@ -12,10 +12,12 @@ from ._common import (
     add_folder,
     add_overwrite,
     check_free,
+    count,
     json_bytes,
     load_folder,
     load_split,
     npy_bytes,
+    number,
     show,
     task_order,
     write_outputs,
@@ -61,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(default DS; DS or DSWC)",
     )
     p.add_argument("--normalize", action="store_true", help="entropy: divide by log K")
-    p.add_argument("--alpha", type=float, default=0.01, help="WAUM: quantile of flagged tasks")
+    p.add_argument("--alpha", type=number(0, 1), default=0.01, help="WAUM: quantile of flagged tasks")
     p.add_argument(
         "--margin", choices=("yang", "pleiss"), default="yang",
         help="WAUM: margin against the second largest probability (yang, peerannot's "
@@ -71,12 +73,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--input", choices=("features", "images"), default="features",
         help="AUM, WAUM: what the classifier reads (FOLDER/<input>/train.npy)",
     )
-    p.add_argument("--epochs", type=int, default=50, help="AUM, WAUM: training epochs")
-    p.add_argument("--lr", type=float, default=1e-3, help="AUM, WAUM: Adam learning rate")
-    p.add_argument("--batch-size", type=int, default=64, help="AUM, WAUM: mini-batch size")
-    p.add_argument("--hidden", type=int, default=128, help="AUM, WAUM: hidden units of the MLP")
-    p.add_argument("--dropout", type=float, default=0.5, help="AUM, WAUM: dropout of the MLP")
-    p.add_argument("--seed", type=int, default=0, help="AUM, WAUM: seed of the training")
+    p.add_argument("--epochs", type=count(0), default=50, help="AUM, WAUM: training epochs")
+    p.add_argument("--lr", type=number(0, open_low=True), default=1e-3, help="AUM, WAUM: Adam learning rate")
+    p.add_argument("--batch-size", type=count(1), default=64, help="AUM, WAUM: mini-batch size")
+    p.add_argument("--hidden", type=count(1), default=128, help="AUM, WAUM: hidden units of the MLP")
+    p.add_argument("--dropout", type=number(0, 1, open_high=True), default=0.5, help="AUM, WAUM: dropout of the MLP")
+    p.add_argument("--seed", type=count(0), default=0, help="AUM, WAUM: seed of the training")
     add_threads(p)
     add_check_labels(p)
     add_overwrite(p)

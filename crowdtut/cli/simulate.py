@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from ._common import (
@@ -12,9 +11,9 @@ from ._common import (
     Formatter,
     add_overwrite,
     check_free,
-    json_bytes,
+    count,
+    number,
     show,
-    write_outputs,
 )
 
 STRATEGIES = {
@@ -61,28 +60,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=_EXAMPLE,
         formatter_class=Formatter,
     )
-    p.add_argument("--n-worker", type=int, default=30, help="number of workers")
-    p.add_argument("--n-task", type=int, default=200, help="number of tasks")
-    p.add_argument("--n-classes", "-K", type=int, default=5, help="number of classes")
+    p.add_argument("--n-worker", type=count(1), default=30, help="number of workers")
+    p.add_argument("--n-task", type=count(1), default=200, help="number of tasks")
+    p.add_argument("--n-classes", "-K", type=count(2), default=5, help="number of classes")
     p.add_argument(
         "--strategy", "-s", default="independent-confusion", metavar="STRATEGY",
         help=f"how workers answer: {', '.join(STRATEGIES)}",
     )
     p.add_argument(
-        "--ratio", "-r", type=float, default=None,
+        "--ratio", "-r", type=number(0, 1), default=None,
         help="share of spammers (hammer-spammer, default 0.1), students (student-teacher, "
         "default 0.8) or good workers (discrete-difficulty, default 0.35)",
     )
     p.add_argument(
-        "--ratio-diff", type=float, default=1.0,
+        "--ratio-diff", type=number(0), default=1.0,
         help="discrete-difficulty: P(easy task) / P(hard task)",
     )
     p.add_argument(
-        "--random", type=float, default=0.0,
+        "--random", type=number(0, 1), default=0.0,
         help="discrete-difficulty: probability that a task is random (unidentifiable)",
     )
     p.add_argument(
-        "--feedback", "-fb", type=int, default=None,
+        "--feedback", "-fb", type=count(1), default=None,
         help="answers per task, from distinct workers (default: every worker)",
     )
     p.add_argument(
@@ -95,7 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(teachers first for student-teacher; not for hammer-spammer)",
     )
     p.add_argument(
-        "--diag-range", type=float, nargs=2, metavar=("LOW", "HIGH"), default=None,
+        "--diag-range", type=number(0, 1), nargs=2, metavar=("LOW", "HIGH"), default=None,
         help="independent-confusion: draw each diagonal entry uniformly in [LOW, HIGH]",
     )
     p.add_argument(
@@ -103,7 +102,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="independent-confusion, student-teacher: keep the Dirichlet rows as drawn instead "
         "of moving their largest entry onto the diagonal",
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--seed", type=count(0), default=0, help="random seed")
     p.add_argument(
         "--folder", type=Path, default=Path("simulation"), help="output folder (created)"
     )
@@ -125,6 +124,13 @@ def _strategy(text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     strategy = _strategy(args.strategy)
+    if args.name is not None:
+        from .._checks import check_file_name_part
+
+        try:
+            check_file_name_part(args.name, "--name")  # it goes into output file names
+        except ValueError as e:
+            raise CLIError(str(e), USAGE) from None
     folder: Path = args.folder
     outputs = [folder / f for f in ("answers.json", "metadata.json", "ground_truth.npy")]
     check_free(outputs, args.overwrite)
@@ -167,14 +173,14 @@ def run(args: argparse.Namespace) -> int:
     crowd = getattr(sim, STRATEGIES[strategy])(args.n_task, args.n_worker, args.n_classes, **kwargs)
 
     name = args.name or strategy
+    # peerannot keeps the simulation options in metadata.json; so do we (written once, atomically)
+    reserved = {"name", "n_classes", "n_workers", "n_tasks"}
+    extra = {k: v for k, v in crowd.params.items() if k not in reserved and v is not None}
     write_peerannot(
         crowd.answers, folder, name=name, n_classes=crowd.n_classes, truth=crowd.truth,
         overwrite=True,  # check_free above refused existing files unless --overwrite
+        metadata=extra,
     )
-    # peerannot keeps the simulation options in metadata.json; so do we
-    metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
-    extra = {k: v for k, v in crowd.params.items() if k not in metadata and v is not None}
-    write_outputs({folder / "metadata.json": json_bytes({**metadata, **extra})}, overwrite=True)
 
     per_task = crowd.answers.groupby("task").size()
     print(

@@ -17,7 +17,15 @@ from ._common import (
     task_order,
     write_outputs,
 )
-from ._training import add_training_args, estimator_params, splits, test_scores, torch_threads
+from ._training import (
+    add_training_args,
+    estimator_params,
+    output_name,
+    settings,
+    splits,
+    test_scores,
+    torch_threads,
+)
 
 _DESCRIPTION = """\
 Train a classifier (crowdtut.deep.LabelClassifier: an MLP, needs torch) on the training tasks
@@ -86,6 +94,7 @@ def _read_labels(path: Path, n_tasks: int, n_classes: int):
 
 
 def run(args: argparse.Namespace) -> int:
+    output_name(args.output_name)  # a usage error before anything is read
     folder = load_folder(args.folder)
     labels_path = _labels_path(folder.path, args.labels)
     name = args.output_name or labels_path.stem.removeprefix("labels_")
@@ -113,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         **scores,
         "epochs_run": history.epochs,
         "seconds": round(history.seconds, 3),
-        **params,
+        **settings(params),
     }
     if history.valid_accuracy:
         kept = history.best_epoch if args.patience is not None else -1  # the weights kept

@@ -5,8 +5,10 @@
   :class:`~crowdtut.deep.CoNAL`) on top of any classifier and owns the masked loss.
 - The estimators train one with :func:`~crowdtut.deep.train`: :class:`LabelClassifier` on
   aggregated labels (hard or soft), :class:`CrowdLayerClassifier`, :class:`CoNALClassifier`, and
-  :class:`CrowdsEM` (deep EM). Hyper-parameters go to ``__init__``, data to ``fit``; learned state
-  ends with ``_`` (``network_``, ``history_``, ``confusion_``, ...).
+  :class:`CrowdsEM` (deep EM). They follow crowdtut's estimator contract (the
+  :class:`~crowdtut.aggregation._base.Estimator` base: ``get_params``/``set_params``, so
+  ``sklearn.base.clone`` works; ``random_state``; learned state ends with ``_``) and
+  scikit-learn's classifier API: ``fit(X, answers)``, ``predict``, ``predict_proba``, ``classes_``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..aggregation._base import NotFittedError
+from .._checks import check_choice, check_non_negative, check_positive_int
+from ..aggregation._base import Estimator
 from ..aggregation._em import normalize_log, safe_log
 from ..aggregation.classification.dawid_skene import confusion_from_posterior, log_joint
 from ..aggregation.classification.voting import vote_shares
@@ -111,7 +114,19 @@ def dense_answers(
         each code.
     """
     if isinstance(answers, np.ndarray) or isinstance(answers, torch.Tensor):
-        matrix = np.asarray(answers).astype(np.int64)
+        raw = np.asarray(answers)
+        if raw.dtype.kind == "f":  # whole numbers only: 1.7 is not a class code (nor inf, NaN)
+            ok = np.isfinite(raw) & (np.abs(raw) < 2.0**62)
+            ok[ok] = raw[ok] == np.round(raw[ok])
+            if not ok.all():
+                row, col = (int(i[0]) for i in np.nonzero(~ok))
+                raise ValueError(
+                    f"answer matrix[{row}, {col}] = {raw[row, col]} is not an integer label "
+                    "(class codes >= 0, or -1 for no answer)"
+                )
+        elif raw.dtype.kind not in "iub":
+            raise ValueError(f"an answer matrix must hold integer labels; got dtype {raw.dtype}")
+        matrix = raw.astype(np.int64)
         if matrix.ndim != 2:
             raise ValueError(f"an answer matrix must be 2-D (tasks x workers); got shape {matrix.shape}")
         if (matrix < -1).any():
@@ -125,9 +140,9 @@ def dense_answers(
         if (labels < 0).any():
             raise ValueError("integer labels must be class codes >= 0")
         k = int(labels.max()) + 1 if n_classes is None else n_classes
-        data = encode_answers(answers, classes=range(k))
+        data = encode_answers(answers, classes=range(k), duplicates="keep")
     else:
-        data = encode_answers(answers)
+        data = encode_answers(answers, duplicates="keep")
         if n_classes is not None and n_classes != data.n_classes:
             raise ValueError(f"answers hold {data.n_classes} classes, not n_classes={n_classes}")
     names = data.tasks.to_numpy()
@@ -139,6 +154,12 @@ def dense_answers(
     n = int(names.max()) + 1 if n_tasks is None else n_tasks
     if names.max() >= n:
         raise ValueError(f"task {names.max()} is outside the {n} rows of the features")
+    key = data.task * data.n_workers + data.worker
+    if len(np.unique(key)) != len(key):  # advice that applies here (no duplicates= keyword)
+        raise ValueError(
+            "answers repeat (task, worker) pairs; an answer matrix holds one answer per cell: "
+            "keep one per pair first, e.g. encode_answers(answers, duplicates='first')"
+        )
     matrix = np.full((n, data.n_workers), -1, dtype=np.int64)
     matrix[names[data.task], data.worker] = data.label
     return matrix, data.workers, data.classes
@@ -153,11 +174,47 @@ def _crowd_answers(matrix: np.ndarray, n_classes: int) -> CrowdAnswers:
     )
 
 
-def _features(X):
-    """Features as an array or tensor with a shape (lists and pandas objects become arrays)."""
-    if isinstance(X, torch.Tensor):
-        return X
-    return np.asarray(X, dtype=np.float32)
+def _features(X, what: str = "X"):
+    """Features as an array or tensor with a shape (lists and pandas objects become arrays);
+    NaN or infinite values are a ValueError naming the first row and column (flattened)."""
+    if not isinstance(X, torch.Tensor):
+        X = np.asarray(X, dtype=np.float32)
+    if X.ndim < 1 or len(X) == 0:
+        raise ValueError(f"{what} must have one row per task; got shape {tuple(X.shape)}")
+    finite = torch.isfinite(X) if isinstance(X, torch.Tensor) else np.isfinite(X)
+    if not bool(finite.all()):
+        flat = np.asarray(finite).reshape(len(X), -1)
+        row, col = (int(i[0]) for i in np.nonzero(~flat))
+        value = np.asarray(X).reshape(len(X), -1)[row, col]
+        raise ValueError(
+            f"{what} holds {value} at row {row}, column {col}: features must be finite (impute "
+            "or drop such rows first)"
+        )
+    return X
+
+
+def _valid(valid):
+    """``(X_valid, y_valid)`` with finite features (or None, or a Dataset as it is)."""
+    if isinstance(valid, tuple) and len(valid) == 2:
+        return _features(valid[0], "valid X"), valid[1]
+    return valid
+
+
+def _torch_seed(random_state) -> int:
+    """The integer seed of one fit: ``random_state`` itself, or drawn from a Generator (or from
+    fresh entropy for None)."""
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**62))
+    if random_state is None:
+        return int(np.random.default_rng().integers(2**62))
+    if isinstance(random_state, (bool, np.bool_)) or not isinstance(random_state, (int, np.integer)):
+        raise ValueError(
+            f"random_state={random_state!r}; expected None, a non-negative integer or a "
+            "numpy Generator"
+        )
+    if random_state < 0:
+        raise ValueError(f"random_state={random_state!r}; expected a non-negative integer")
+    return int(random_state)
 
 
 def _row_aligned(values, n: int, what: str) -> np.ndarray:
@@ -170,8 +227,9 @@ def _row_aligned(values, n: int, what: str) -> np.ndarray:
     return np.asarray(values)
 
 
-class _DeepEstimator:
-    """Shared hyper-parameters and prediction of the deep estimators."""
+class _DeepEstimator(Estimator):
+    """Shared hyper-parameters, checks and prediction of the deep estimators (a scikit-learn
+    classifier: ``fit(X, answers)``, ``predict``, ``predict_proba``, ``classes_``)."""
 
     def __init__(
         self,
@@ -183,7 +241,7 @@ class _DeepEstimator:
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         patience: int | None = None,
-        seed: int | None = 0,
+        random_state: int | np.random.Generator | None = 0,
         progress: bool = False,
         base: Callable[[int, int], nn.Module] | None = None,
     ):
@@ -194,48 +252,45 @@ class _DeepEstimator:
         self.lr = lr
         self.weight_decay = weight_decay
         self.patience = patience
-        self.seed = seed
+        self.random_state = random_state
         self.progress = progress
         self.base = base
+
+    def _validate_params(self) -> int:
+        """Check the hyper-parameters when ``fit`` starts; returns the seed of this fit."""
+        check_positive_int("hidden", self.hidden)
+        check_positive_int("epochs", self.epochs, allow_zero=True)
+        check_positive_int("batch_size", self.batch_size)
+        if self.patience is not None:
+            check_positive_int("patience", self.patience)
+        check_non_negative("weight_decay", self.weight_decay)
+        check_non_negative("lr", self.lr)
+        if not (isinstance(self.dropout, (int, float)) and 0.0 <= self.dropout < 1.0):
+            raise ValueError(f"dropout={self.dropout!r}; expected a number in [0, 1)")
+        if self.base is not None and not callable(self.base):
+            raise ValueError(f"base={self.base!r}; expected a callable (in_features, n_classes)")
+        return _torch_seed(self.random_state)
 
     def _classifier(self, in_features: int, n_classes: int) -> nn.Module:
         if self.base is not None:
             return self.base(in_features, n_classes)
         return mlp(in_features, n_classes, self.hidden, self.dropout)
 
-    def _train(self, network, X, target, valid, epochs=None, seed=None) -> History:
+    def _train(self, network, X, target, valid, seed: int, epochs=None) -> History:
         return train(
             network, X, target, valid=valid, epochs=self.epochs if epochs is None else epochs,
             batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
-            patience=self.patience, seed=self.seed if seed is None else seed, progress=self.progress,
+            patience=self.patience, seed=seed, progress=self.progress,
         )
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities (n, K) of the trained classifier."""
-        return predict_proba(self.network_, X)
+        """Class probabilities (n, K) of the trained classifier; columns follow ``classes_``."""
+        network = self.network_  # NotFittedError before fit
+        return predict_proba(network, _features(X))
 
     def predict(self, X) -> np.ndarray:
-        """Most probable class code per row."""
-        return self.predict_proba(X).argmax(axis=1)
-
-    def set_params(self, **params) -> "_DeepEstimator":
-        for name, value in params.items():
-            if name.endswith("_") or name not in vars(self):
-                raise ValueError(f"{type(self).__name__} has no hyper-parameter {name!r}")
-            setattr(self, name, value)
-        return self
-
-    def get_params(self) -> dict:
-        return {k: v for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_")}
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({inner})"
-
-    def __getattr__(self, name: str):
-        if name.endswith("_") and not name.startswith("__"):
-            raise NotFittedError(f"{type(self).__name__} has no attribute {name!r} yet: call fit first")
-        raise AttributeError(name)
+        """The most probable class of each row (an entry of ``classes_``)."""
+        return np.asarray(self.classes_)[self.predict_proba(X).argmax(axis=1)]
 
 
 class LabelClassifier(_DeepEstimator):
@@ -247,31 +302,61 @@ class LabelClassifier(_DeepEstimator):
     Parameters
     ----------
     hidden, dropout : the base :func:`mlp` (ignored when ``base`` is given).
-    epochs, batch_size, lr, weight_decay, patience, seed, progress : see :func:`~crowdtut.deep.train`.
+    epochs, batch_size, lr, weight_decay, patience, progress : see :func:`~crowdtut.deep.train`.
+    random_state : None, an int or a numpy Generator (see Randomness below).
     base : ``base(in_features, n_classes) -> nn.Module`` returning logits, to replace the MLP.
 
     Attributes
     ----------
     network_ : the trained ``nn.Module``. history_ : :class:`~crowdtut.deep.History`.
-    n_classes_ : number of classes.
+    n_classes_ : number of classes. classes_ : the class codes ``0..K-1``.
+
+    Notes
+    -----
+    ``fit`` turns ``random_state`` (None, an int or a numpy Generator) into one integer seed.
+    The initial weights and dropout draw from torch's global CPU generator (torch modules offer
+    no other), so ``fit`` forks it (``torch.random.fork_rng``), seeds it and restores it when
+    done: the caller's torch and numpy random states are left as they were. The order of the
+    mini-batches comes from a ``torch.Generator`` made from the same seed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crowdtut.deep import LabelClassifier
+    >>> X = np.array([[0.0], [0.1], [1.0], [1.1]] * 8, dtype=np.float32)
+    >>> y = np.array([0, 0, 1, 1] * 8)
+    >>> model = LabelClassifier(hidden=8, epochs=40, lr=0.05, random_state=0).fit(X, y)
+    >>> model.predict(X[:4]).tolist()
+    [0, 0, 1, 1]
     """
 
     def fit(self, X, y, *, valid=None, n_classes: int | None = None) -> "LabelClassifier":
+        seed = self._validate_params()
         X = _features(X)
         n = len(X)
         target = _row_aligned(y, n, "y")
         if target.ndim == 2:
             target = target.astype(np.float32)
-            if not np.allclose(target.sum(axis=1), 1.0, atol=1e-4) or (target < 0).any():
+            if (
+                not np.isfinite(target).all()
+                or not np.allclose(target.sum(axis=1), 1.0, atol=1e-4)
+                or (target < 0).any()
+            ):
                 raise ValueError("soft labels must be non-negative rows that sum to one")
             k = target.shape[1]
         else:
+            if target.dtype.kind == "f" and not np.all(target == np.round(target)):
+                bad = int(np.flatnonzero(target != np.round(target))[0])
+                raise ValueError(f"y[{bad}] = {target[bad]} is not an integer class code")
             target = target.astype(np.int64)
+            if len(target) != n or (target < 0).any():
+                raise ValueError(f"y must hold {n} class codes >= 0, one per row of X")
             k = int(target.max()) + 1 if n_classes is None else n_classes
-        with seeded(self.seed):
+        with seeded(seed):
             self.network_ = self._classifier(np.prod(X.shape[1:]).item(), k)
         self.n_classes_ = k
-        self.history_ = self._train(self.network_, X, target, valid)
+        self.classes_ = pd.RangeIndex(k, name="label")
+        self.history_ = self._train(self.network_, X, target, _valid(valid), seed)
         return self
 
 
@@ -284,14 +369,17 @@ class _CrowdEstimator(_DeepEstimator):
         return matrix, len(classes)
 
     def _fit_head(self, X, answers, valid, n_classes, make_head):
+        seed = self._validate_params()
+        if self.confusion_lr is not None:
+            check_non_negative("confusion_lr", self.confusion_lr)
         X = _features(X)
         matrix, k = self._answers(X, answers, n_classes)
         in_features = int(np.prod(X.shape[1:]))
-        with seeded(self.seed):
+        with seeded(seed):
             head = make_head(k, matrix.shape[1], in_features)
             self.network_ = CrowdNetwork(self._classifier(in_features, k), head, self.confusion_lr)
         self.n_classes_ = k
-        self.history_ = self._train(self.network_, X, matrix, valid)
+        self.history_ = self._train(self.network_, X, matrix, _valid(valid), seed)
         with torch.no_grad():
             self.confusion_ = self.network_.head.confusion().numpy().astype(np.float64)
         return self
@@ -307,7 +395,7 @@ class CrowdLayerClassifier(_CrowdEstimator):
     confusion_lr : learning rate of the crowd layer (default: ``lr``). The layer starts at the
         identity and must grow its entries to express confident workers; with few optimisation
         steps (a small training set, early stopping) a larger rate lets it get there.
-    Other parameters as in :class:`LabelClassifier`.
+    Other parameters (and the use of ``random_state``) as in :class:`LabelClassifier`.
 
     Attributes
     ----------
@@ -316,12 +404,40 @@ class CrowdLayerClassifier(_CrowdEstimator):
         when the classifier is sure of the true class (:meth:`CrowdLayer.confusion`).
     workers_, classes_ : names of the workers (columns) and of the classes.
     history_, n_classes_ : as in :class:`LabelClassifier`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crowdtut.deep import CrowdLayerClassifier
+    >>> X = np.array([[0.0], [0.1], [1.0], [1.1]] * 8, dtype=np.float32)
+    >>> answers = np.array([[0, 0], [0, -1], [1, 1], [1, 0]] * 8)  # tasks x workers, -1: none
+    >>> model = CrowdLayerClassifier(epochs=20, hidden=8, lr=0.05, random_state=0).fit(X, answers)
+    >>> model.confusion_.shape
+    (2, 2, 2)
     """
 
     def __init__(
-        self, conn_type: str = "MW", trace_weight: float = 0.0, confusion_lr: float | None = None, **params
+        self,
+        conn_type: str = "MW",
+        trace_weight: float = 0.0,
+        confusion_lr: float | None = None,
+        *,
+        hidden: int = 128,
+        dropout: float = 0.5,
+        epochs: int = 50,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        patience: int | None = None,
+        random_state: int | np.random.Generator | None = 0,
+        progress: bool = False,
+        base: Callable[[int, int], nn.Module] | None = None,
     ):
-        super().__init__(**params)
+        super().__init__(
+            hidden=hidden, dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr,
+            weight_decay=weight_decay, patience=patience, random_state=random_state,
+            progress=progress, base=base,
+        )
         self.conn_type = conn_type
         self.trace_weight = trace_weight
         self.confusion_lr = confusion_lr
@@ -329,8 +445,8 @@ class CrowdLayerClassifier(_CrowdEstimator):
     def fit(self, X, answers, *, valid=None, n_classes: int | None = None) -> "CrowdLayerClassifier":
         """``answers``: a (n, W) matrix with ``-1`` for no answer, or long answers whose tasks are
         the row positions of ``X``."""
-        if self.conn_type not in CONN_TYPES:
-            raise ValueError(f"conn_type={self.conn_type!r}; expected one of {CONN_TYPES}")
+        check_choice("conn_type", self.conn_type, tuple(CONN_TYPES))
+        check_non_negative("trace_weight", self.trace_weight)
         return self._fit_head(
             X, answers, valid, n_classes,
             lambda k, w, d: CrowdLayer(k, w, self.conn_type, trace_weight=self.trace_weight),
@@ -346,13 +462,23 @@ class CoNALClassifier(_CrowdEstimator):
     embed_dim, aux_hidden : sizes of the auxiliary network (see :class:`~crowdtut.deep.CoNAL`).
     confusion_lr : learning rate of the common and individual matrices (default: ``lr``); the
         auxiliary network trains at ``lr``.
-    Other parameters as in :class:`LabelClassifier`.
+    Other parameters (and the use of ``random_state``) as in :class:`LabelClassifier`.
 
     Attributes
     ----------
     confusion_ : ndarray (W, K, K), the individual confusion matrices.
     common_confusion_ : ndarray (K, K), the common confusion matrix.
     network_, history_, workers_, classes_, n_classes_ : as in :class:`CrowdLayerClassifier`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crowdtut.deep import CoNALClassifier
+    >>> X = np.array([[0.0], [0.1], [1.0], [1.1]] * 8, dtype=np.float32)
+    >>> answers = np.array([[0, 0], [0, -1], [1, 1], [1, 0]] * 8)  # tasks x workers, -1: none
+    >>> model = CoNALClassifier(epochs=20, hidden=8, lr=0.05, random_state=0).fit(X, answers)
+    >>> model.common_confusion_.shape
+    (2, 2)
     """
 
     def __init__(
@@ -361,9 +487,23 @@ class CoNALClassifier(_CrowdEstimator):
         embed_dim: int = 20,
         aux_hidden: int = 128,
         confusion_lr: float | None = None,
-        **params,
+        *,
+        hidden: int = 128,
+        dropout: float = 0.5,
+        epochs: int = 50,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        patience: int | None = None,
+        random_state: int | np.random.Generator | None = 0,
+        progress: bool = False,
+        base: Callable[[int, int], nn.Module] | None = None,
     ):
-        super().__init__(**params)
+        super().__init__(
+            hidden=hidden, dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr,
+            weight_decay=weight_decay, patience=patience, random_state=random_state,
+            progress=progress, base=base,
+        )
         self.scale = scale
         self.embed_dim = embed_dim
         self.aux_hidden = aux_hidden
@@ -371,6 +511,9 @@ class CoNALClassifier(_CrowdEstimator):
 
     def fit(self, X, answers, *, valid=None, n_classes: int | None = None) -> "CoNALClassifier":
         """``answers`` as in :meth:`CrowdLayerClassifier.fit`."""
+        check_non_negative("scale", self.scale)
+        check_positive_int("embed_dim", self.embed_dim)
+        check_positive_int("aux_hidden", self.aux_hidden)
         self._fit_head(
             X, answers, valid, n_classes,
             lambda k, w, d: CoNAL(k, w, d, self.embed_dim, self.aux_hidden, scale=self.scale),
@@ -403,7 +546,8 @@ class CrowdsEM(_DeepEstimator):
     pseudo_count : Dirichlet smoothing of the confusion counts (as in ``DawidSkene``). With K
         classes it adds ``K * pseudo_count`` to every row, which for workers with a few answers
         per class flattens their matrices (on LabelMe, 1.0 triples the confusion error).
-    Other parameters as in :class:`LabelClassifier`; ``patience`` applies within each round.
+    Other parameters (and the use of ``random_state``) as in :class:`LabelClassifier`;
+    ``patience`` applies within each round.
 
     Attributes
     ----------
@@ -418,29 +562,59 @@ class CrowdsEM(_DeepEstimator):
     F. Rodrigues, M. Lourenco, B. Ribeiro and F. C. Pereira, "Learning supervised topic models for
     classification and regression from crowds", IEEE TPAMI 39(12), 2017 (the EM scheme), and
     Rodrigues and Pereira, AAAI 2018 (its deep version, "DL-EM" / deep EM, on LabelMe).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crowdtut.deep import CrowdsEM
+    >>> X = np.array([[0.0], [0.1], [1.0], [1.1]] * 8, dtype=np.float32)
+    >>> answers = np.array([[0, 0], [0, -1], [1, 1], [1, 0]] * 8)  # tasks x workers, -1: none
+    >>> model = CrowdsEM(n_rounds=2, epochs=5, hidden=8, lr=0.05, random_state=0).fit(X, answers)
+    >>> model.posterior_.shape
+    (32, 2)
     """
 
-    def __init__(self, n_rounds: int = 5, epochs: int = 10, pseudo_count: float = 0.0, **params):
-        super().__init__(epochs=epochs, **params)
+    def __init__(
+        self,
+        n_rounds: int = 5,
+        pseudo_count: float = 0.0,
+        *,
+        hidden: int = 128,
+        dropout: float = 0.5,
+        epochs: int = 10,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        patience: int | None = None,
+        random_state: int | np.random.Generator | None = 0,
+        progress: bool = False,
+        base: Callable[[int, int], nn.Module] | None = None,
+    ):
+        super().__init__(
+            hidden=hidden, dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr,
+            weight_decay=weight_decay, patience=patience, random_state=random_state,
+            progress=progress, base=base,
+        )
         self.n_rounds = n_rounds
         self.pseudo_count = pseudo_count
 
     def fit(self, X, answers, *, valid=None, n_classes: int | None = None) -> "CrowdsEM":
         """``answers`` as in :meth:`CrowdLayerClassifier.fit`."""
-        if not isinstance(self.n_rounds, int) or self.n_rounds < 1:
-            raise ValueError(f"n_rounds={self.n_rounds!r}; expected a positive integer")
+        seed = self._validate_params()
+        check_positive_int("n_rounds", self.n_rounds)
+        check_non_negative("pseudo_count", self.pseudo_count)
         X = _features(X)
+        valid = _valid(valid)
         matrix, workers, classes = dense_answers(answers, n_tasks=len(X), n_classes=n_classes)
         self.workers_, self.classes_, k = workers, classes, len(classes)
         data = _crowd_answers(matrix, k)
         posterior = vote_shares(data.vote_counts)
-        with seeded(self.seed):
+        with seeded(seed):
             self.network_ = self._classifier(int(np.prod(X.shape[1:])), k)
         self.n_classes_ = k
         history = History()
         for r in range(self.n_rounds):
-            seed = None if self.seed is None else self.seed + 1000 * r
-            part = self._train(self.network_, X, posterior.astype(np.float32), valid, seed=seed)
+            part = self._train(self.network_, X, posterior.astype(np.float32), valid, seed + 1000 * r)
             for name in ("train_loss", "valid_loss", "valid_accuracy"):
                 getattr(history, name).extend(getattr(part, name))
             history.seconds += part.seconds

@@ -95,7 +95,7 @@ def compare(
 
     Parameters
     ----------
-    methods : ``{name: (estimator, target)}``; each run fits a copy with ``seed`` set, as
+    methods : ``{name: (estimator, target)}``; each run fits a copy with ``random_state`` set to the seed, as
         ``estimator.fit(X, target, valid=valid)``. See :func:`standard_methods`.
     X : training features.
     test : ``(X_test, y_test)`` with integer class codes.
@@ -122,7 +122,7 @@ def compare(
     rows, fitted = [], {}
     for name, seed in runs:
         estimator, target = methods[name]
-        model = copy.deepcopy(estimator).set_params(seed=seed)
+        model = copy.deepcopy(estimator).set_params(random_state=seed)
         start = time.perf_counter()
         model.fit(X, target, valid=valid, n_classes=n_classes)
         seconds = time.perf_counter() - start

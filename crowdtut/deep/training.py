@@ -63,22 +63,18 @@ class History:
 
 @contextlib.contextmanager
 def seeded(seed: int | None) -> Iterator[None]:
-    """Seed torch's and numpy's global generators inside the block and restore them afterwards.
+    """Seed torch's global CPU generator inside the block and restore it afterwards.
 
-    Weight initialisation and dropout draw from torch's global generator; forking it keeps a
-    seeded run from changing the random state of the code around it. ``None`` does nothing.
+    Weight initialisation and dropout draw from torch's global generator (torch modules take no
+    generator); forking it keeps a seeded run from changing the random state of the code around
+    it. numpy's global generator is not touched. ``None`` does nothing.
     """
     if seed is None:
         yield
         return
-    np_state = np.random.get_state()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        np.random.seed(seed % 2**32)
-        try:
-            yield
-        finally:
-            np.random.set_state(np_state)
+        yield
 
 
 def as_tensor(values, *, dtype: torch.dtype | None = None) -> torch.Tensor:
@@ -214,8 +210,9 @@ def train(
         ``valid``). None trains all ``epochs``.
     restore_best : load the weights of the epoch with the lowest validation loss at the end.
         Default: True when ``patience`` is set.
-    seed : seeds torch and numpy inside the call (weights drawn here, dropout) and the order of the
-        batches; the global random state is restored afterwards. None uses the global state.
+    seed : seeds torch's global generator inside the call (weights drawn here, dropout) and the
+        order of the batches; torch's global state is restored afterwards (numpy's is never
+        touched). None uses the global state.
     loss : ``loss(logits, target)`` for a model without a ``loss`` method.
     progress : show a tqdm progress bar over epochs.
 

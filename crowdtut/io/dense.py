@@ -53,8 +53,11 @@ def from_dense(
     rows, cols = np.nonzero(~_is_missing(values, missing))
     labels = values[rows, cols]
     if labels.dtype.kind == "f":
-        if not np.all(labels == np.round(labels)):
-            bad = np.flatnonzero(labels != np.round(labels))[0]
+        # inf == round(inf), and astype(int64) turns it (or 1e30) into -2**63: check the range too
+        ok = np.isfinite(labels) & (np.abs(labels) < 2.0**62)
+        ok[ok] = labels[ok] == np.round(labels[ok])
+        if not ok.all():
+            bad = np.flatnonzero(~ok)[0]
             raise ValueError(
                 f"matrix[{rows[bad]}, {cols[bad]}] = {labels[bad]} is not an integer label"
             )
@@ -99,15 +102,14 @@ def to_dense(
         Repeated (task, worker) pairs, labels that are not integers, or a label equal to
         ``missing``.
     """
-    if isinstance(answers, CrowdAnswers):
-        data = answers
-        key = data.task * data.n_workers + data.worker
-        if len(np.unique(key)) != len(key):
-            raise ValueError(
-                "answers repeat (task, worker) pairs; a dense matrix holds one answer per cell"
-            )
-    else:
-        data = encode_answers(answers, duplicates="raise")
+    # repeats are checked below with advice that applies here (to_dense takes no duplicates=)
+    data = encode_answers(answers, duplicates="keep", min_classes=1)
+    key = data.task * data.n_workers + data.worker
+    if len(np.unique(key)) != len(key):
+        raise ValueError(
+            "answers repeat (task, worker) pairs; a dense matrix holds one answer per cell: keep "
+            "one per pair first, e.g. to_dense(encode_answers(answers, duplicates='first'))"
+        )
     labels = np.asarray(data.classes)
     if labels.dtype.kind not in "iu":
         if labels.dtype == object and all(is_int(v) for v in labels):

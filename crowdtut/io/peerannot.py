@@ -12,14 +12,15 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .._checks import is_int
+from .._checks import check_file_name_part, is_int
 from ..answers import CrowdAnswers, encode_answers
 from ._atomic import atomic_write
 
 ANSWERS_FILE = "answers.json"
 METADATA_FILE = "metadata.json"
 TRUTH_FILE = "ground_truth.npy"
-_INT_KEY = re.compile(r"-?(0|[1-9][0-9]*)")
+_INT_KEY = re.compile(r"-?(0|[1-9][0-9]{0,17})")  # at most 18 digits: always fits int64
+_MAX_CLASSES = 2**31 - 1
 
 # --- peerannot folders -----------------------------------------------------------------------
 @dataclass(frozen=True, eq=False, repr=False)
@@ -60,9 +61,16 @@ class PeerannotFolder:
 
     @property
     def name(self) -> str:
-        """The dataset's name: ``metadata.json``'s ``name``, else the folder's name."""
+        """The dataset's name: ``metadata.json``'s ``name``, else the folder's name.
+
+        It becomes part of output file names, so a name from ``metadata.json`` that is not a
+        safe file-name part (a path separator, ``..``, a leading dot, see
+        :func:`crowdtut._checks.check_file_name_part`) is a ValueError naming it.
+        """
         name = self.metadata.get("name")
-        return str(name) if name else Path(self.path).resolve().name
+        if name is None or name == "":
+            return Path(self.path).resolve().name
+        return check_file_name_part(name, f"{Path(self.path) / METADATA_FILE}: name")
 
     def labels_path(self, strategy: str) -> Path:
         """Where peerannot keeps aggregated labels: ``labels/labels_<name>_<strategy>.npy``, with
@@ -183,8 +191,11 @@ def read_peerannot(folder: str | os.PathLike, *, check_labels: bool = True) -> P
     if not isinstance(metadata, dict):
         raise ValueError(f"{metadata_path} must hold a JSON object; found a {type(metadata).__name__}")
     declared = metadata.get("n_classes")
-    if declared is not None and not (is_int(declared) and declared >= 1):
-        raise ValueError(f"{metadata_path}: n_classes must be a positive integer, got {declared!r}")
+    if declared is not None and not (is_int(declared) and 1 <= declared <= _MAX_CLASSES):
+        raise ValueError(
+            f"{metadata_path}: n_classes must be a positive integer up to {_MAX_CLASSES}, "
+            f"got {declared!r}"
+        )
 
     task_keys, worker_keys, labels = [], [], []
     for task, by_worker in votes.items():
@@ -202,7 +213,14 @@ def read_peerannot(folder: str | os.PathLike, *, check_labels: bool = True) -> P
             task_keys.append(task)
             worker_keys.append(worker)
             labels.append(label)
-    label_arr = np.asarray(labels, dtype=np.int64)
+    try:
+        label_arr = np.asarray(labels, dtype=np.int64)
+    except OverflowError:  # a label beyond int64, e.g. 10**30
+        i = next(i for i, v in enumerate(labels) if not -(2**63) <= v < 2**63)
+        raise ValueError(
+            f"{answers_path}: task {task_keys[i]!r}, worker {worker_keys[i]!r}: label {labels[i]} "
+            "is out of range for a class code (labels are class codes 0..n_classes-1)"
+        ) from None
 
     def first_bad(bad: np.ndarray) -> str:
         i = int(np.flatnonzero(bad)[0])
@@ -215,6 +233,12 @@ def read_peerannot(folder: str | os.PathLike, *, check_labels: bool = True) -> P
             "labels are class codes 0..n_classes-1"
         )
     top = int(label_arr.max()) + 1 if len(label_arr) else 0
+    if top > _MAX_CLASSES and (declared is None or not check_labels):
+        bad = label_arr >= _MAX_CLASSES
+        raise ValueError(
+            f"{answers_path}: label(s) of {_MAX_CLASSES} or more, first {first_bad(bad)}; labels "
+            "are class codes 0..n_classes-1"
+        )
     if declared is None:
         n_classes = top
     elif check_labels and top > declared:
@@ -326,8 +350,11 @@ def _as_crowd_answers(answers, n_classes: int | None, encode: bool) -> CrowdAnsw
                     f"labels must lie in 0..{n_classes - 1} (n_classes={n_classes}); got "
                     f"{sorted(codes[codes >= n_classes].tolist())[:10]}"
                 )
-            return encode_answers(answers, classes=range(n_classes), duplicates="keep")
-    return encode_answers(answers, duplicates="keep")  # repeats get a message of their own
+            return encode_answers(
+                answers, classes=range(n_classes), duplicates="keep", min_classes=1
+            )
+    # repeats get a message of their own; one class is a valid (if dull) dataset
+    return encode_answers(answers, duplicates="keep", min_classes=1)
 
 
 def write_peerannot(
@@ -339,6 +366,7 @@ def write_peerannot(
     truth: pd.Series | np.ndarray | None = None,
     overwrite: bool = False,
     encode: bool = False,
+    metadata: dict | None = None,
 ) -> PeerannotCodes:
     """Write answers as a peerannot dataset folder (``answers.json``, ``metadata.json`` and, with
     ``truth``, ``ground_truth.npy``).
@@ -363,6 +391,8 @@ def write_peerannot(
         nothing is written. With it, a ``ground_truth.npy`` left from before is removed when
         ``truth`` is None, so that a stale truth cannot be read back.
     encode : write integer codes instead of the names.
+    metadata : further entries for ``metadata.json`` (e.g. the options of a simulation), written
+        after the four that this function sets, which they may not replace.
 
     Returns
     -------
@@ -376,8 +406,9 @@ def write_peerannot(
     the number of workers when the ids are ``0..n-1``. Every file is serialised before the first
     one is written, and each is replaced atomically (:func:`atomic_write`).
     """
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"name must be a non-empty string, got {name!r}")
+    check_file_name_part(name, "name")  # readers put it into output file names
+    if metadata is not None and not isinstance(metadata, dict):
+        raise ValueError(f"metadata must be a dict, got {type(metadata).__name__}")
     if n_classes is not None and not (is_int(n_classes) and n_classes >= 1):
         raise ValueError(f"n_classes must be a positive integer, got {n_classes!r}")
     data = _as_crowd_answers(answers, n_classes, encode)
@@ -422,15 +453,19 @@ def write_peerannot(
     votes: dict[str, dict[str, int]] = {str(i): {} for i in np.sort(task_ids).tolist()}
     for ti, wi, li in zip(t[order].tolist(), w[order].tolist(), lab[order].tolist()):
         votes[str(ti)][str(wi)] = li
-    metadata = {
+    meta = {
         "name": name,
         "n_classes": int(k),
         "n_workers": int(worker_ids.max()) + 1 if len(worker_ids) else 0,
         "n_tasks": int(data.n_tasks),
     }
+    clash = sorted(set(metadata or {}) & set(meta))
+    if clash:
+        raise ValueError(f"metadata may not set {clash}: write_peerannot computes them")
+    meta.update(metadata or {})
     contents = {
         ANSWERS_FILE: json.dumps(votes, indent=4) + "\n",
-        METADATA_FILE: json.dumps(metadata, indent=4) + "\n",
+        METADATA_FILE: json.dumps(meta, indent=4, default=_json_value) + "\n",
     }
     if truth is not None:
         contents[TRUTH_FILE] = _truth_bytes(truth, data, task_ids, label_ids, k, encode)
@@ -496,4 +531,10 @@ def _truth_bytes(truth, data: CrowdAnswers, task_ids, label_ids, n_classes: int,
     return buffer.getvalue()
 
 
-
+def _json_value(value):
+    """numpy scalars and arrays as JSON values (for the ``metadata`` of :func:`write_peerannot`)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"metadata value of type {type(value).__name__} cannot be written to JSON")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Hashable, Literal, Mapping, Sequence
+from typing import Hashable, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..answers import CrowdAnswers, encode_answers
+from ..answers import CrowdAnswers, DuplicatePolicy, encode_answers
 from ._align import _as_truth_series, _check_proba, _hard_and_truth, _preview, _proba_and_truth, _rows_for, _sorted_union
 
 # --- accuracy and calibration ----------------------------------------------------------------
@@ -130,13 +130,21 @@ def reliability_curve(
 
 
 # --- crowd agreement -------------------------------------------------------------------------
-def _vote_counts(answers) -> tuple[np.ndarray, pd.Index]:
+def _encode(answers, classes, duplicates) -> CrowdAnswers:
+    """:func:`~crowdtut.answers.encode_answers` for metrics: one class is a valid crowd (a
+    unanimous one), so its messages' advice (``classes=``, ``duplicates=``) applies here too."""
+    return encode_answers(answers, classes=classes, duplicates=duplicates, min_classes=1)
+
+
+def _vote_counts(answers, classes=None, duplicates="raise") -> tuple[np.ndarray, pd.Index]:
     """Votes per (task, class) and the task index from answers or a counts matrix."""
-    if isinstance(answers, CrowdAnswers):
-        return answers.vote_counts, answers.tasks
-    if isinstance(answers, pd.DataFrame) and {"task", "worker", "label"} <= set(answers.columns):
-        data = encode_answers(answers)
+    if isinstance(answers, CrowdAnswers) or (
+        isinstance(answers, pd.DataFrame) and {"task", "worker", "label"} <= set(answers.columns)
+    ):
+        data = _encode(answers, classes, duplicates)
         return data.vote_counts, data.tasks
+    if classes is not None:
+        raise ValueError("classes= applies to long answers; a counts matrix has one column per class")
     if isinstance(answers, (pd.DataFrame, np.ndarray)):
         index = answers.index if isinstance(answers, pd.DataFrame) else None
         if isinstance(answers, pd.DataFrame) and not all(
@@ -161,7 +169,11 @@ def _vote_counts(answers) -> tuple[np.ndarray, pd.Index]:
 
 
 def vote_entropy(
-    answers: pd.DataFrame | CrowdAnswers | np.ndarray, normalize: bool = False
+    answers: pd.DataFrame | CrowdAnswers | np.ndarray,
+    normalize: bool = False,
+    *,
+    classes: Iterable[Hashable] | None = None,
+    duplicates: DuplicatePolicy = "raise",
 ) -> pd.Series:
     """Entropy of each task's empirical vote distribution (natural log).
 
@@ -170,17 +182,20 @@ def vote_entropy(
     answers : long DataFrame (``task``, ``worker``, ``label``), CrowdAnswers, or a counts matrix
         (ndarray or DataFrame of shape tasks x classes, e.g. CIFAR-10H's vote counts).
     normalize : divide by ``log K`` (K = number of classes) so that values lie in [0, 1].
+    classes, duplicates : as in :func:`crowdtut.answers.encode_answers`, for long answers
+        (``classes`` sets K for ``normalize``; ``duplicates="keep"`` counts repeated answers).
 
     Returns
     -------
-    Series indexed by task, named ``"entropy"``; NaN for a task without any vote.
+    Series indexed by task, named ``"entropy"``; 0 for a unanimous task, NaN for a task without
+    any vote.
     """
-    counts, index = _vote_counts(answers)
+    counts, index = _vote_counts(answers, classes, duplicates)
     total = counts.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         freq = counts / total
         terms = np.where(freq > 0, freq * np.log(np.where(freq > 0, freq, 1.0)), 0.0)
-    entropy = -terms.sum(axis=1)
+    entropy = -terms.sum(axis=1) + 0.0  # + 0.0: a unanimous task has entropy 0, not -0
     entropy[total[:, 0] == 0] = np.nan
     if normalize:
         n_classes = counts.shape[1]
@@ -190,7 +205,12 @@ def vote_entropy(
     return pd.Series(entropy, index=index, name="entropy")
 
 
-def krippendorff_alpha(answers: pd.DataFrame | CrowdAnswers | np.ndarray) -> float:
+def krippendorff_alpha(
+    answers: pd.DataFrame | CrowdAnswers | np.ndarray,
+    *,
+    classes: Iterable[Hashable] | None = None,
+    duplicates: DuplicatePolicy = "raise",
+) -> float:
     """Krippendorff's alpha for nominal data, any number of coders, missing values allowed.
 
     Units are tasks and coders are workers. Units with fewer than two answers are not pairable
@@ -203,6 +223,7 @@ def krippendorff_alpha(answers: pd.DataFrame | CrowdAnswers | np.ndarray) -> flo
     ----------
     answers : long DataFrame (``task``, ``worker``, ``label``), CrowdAnswers or a counts matrix
         (units x values).
+    classes, duplicates : as in :func:`crowdtut.answers.encode_answers`, for long answers.
 
     Returns
     -------
@@ -213,7 +234,7 @@ def krippendorff_alpha(answers: pd.DataFrame | CrowdAnswers | np.ndarray) -> flo
     ----------
     Krippendorff (2011), Computing Krippendorff's alpha-reliability, section C.
     """
-    counts, _ = _vote_counts(answers)
+    counts, _ = _vote_counts(answers, classes, duplicates)
     m = counts.sum(axis=1)
     pairable = m >= 2
     if not pairable.any():
@@ -230,7 +251,13 @@ def krippendorff_alpha(answers: pd.DataFrame | CrowdAnswers | np.ndarray) -> flo
     return float(1.0 - (n - 1.0) * observed / expected)
 
 
-def worker_accuracy(answers: pd.DataFrame | CrowdAnswers, labels: pd.Series | Mapping) -> pd.Series:
+def worker_accuracy(
+    answers: pd.DataFrame | CrowdAnswers,
+    labels: pd.Series | Mapping,
+    *,
+    classes: Iterable[Hashable] | None = None,
+    duplicates: DuplicatePolicy = "raise",
+) -> pd.Series:
     """Per worker, the fraction of their answers that agree with the given task labels.
 
     With the true labels this is each worker's accuracy; with aggregated labels it is their
@@ -241,13 +268,14 @@ def worker_accuracy(answers: pd.DataFrame | CrowdAnswers, labels: pd.Series | Ma
     answers : long DataFrame (``task``, ``worker``, ``label``) or CrowdAnswers.
     labels : hard label per task (Series indexed by task). Answers on tasks without a label are
         not counted.
+    classes, duplicates : as in :func:`crowdtut.answers.encode_answers`.
 
     Returns
     -------
     Series indexed by worker (every worker, in the order of ``encode_answers``), named
     ``"accuracy"``; NaN for a worker with no answer on a labelled task.
     """
-    data = encode_answers(answers)
+    data = _encode(answers, classes, duplicates)
     labels = _as_truth_series(labels, "labels")
     label_code = data.classes.get_indexer(labels.to_numpy())  # -1: a class nobody answered
     task_label = np.full(data.n_tasks, -2, dtype=np.int64)  # -2: task without a label
@@ -305,7 +333,12 @@ class WorkerConfusion:
 
 
 def empirical_confusion(
-    answers: pd.DataFrame | CrowdAnswers, truth: pd.Series | Mapping, normalize: bool = True
+    answers: pd.DataFrame | CrowdAnswers,
+    truth: pd.Series | Mapping,
+    normalize: bool = True,
+    *,
+    classes: Iterable[Hashable] | None = None,
+    duplicates: DuplicatePolicy = "raise",
 ) -> WorkerConfusion:
     """Each worker's confusion matrix [worker, true, answered] counted on the tasks of ``truth``.
 
@@ -314,13 +347,14 @@ def empirical_confusion(
     answers : long DataFrame (``task``, ``worker``, ``label``) or CrowdAnswers.
     truth : true label per task; answers on tasks without a truth are not counted.
     normalize : divide each row by its total (rows without answers become NaN).
+    classes, duplicates : as in :func:`crowdtut.answers.encode_answers`.
 
     Returns
     -------
     WorkerConfusion
         Classes are the answers' classes followed by any true class nobody answered.
     """
-    data = encode_answers(answers)
+    data = _encode(answers, classes, duplicates)
     truth = _as_truth_series(truth)
     classes = data.classes
     extra = pd.Index(pd.unique(truth.to_numpy())).difference(classes, sort=False)
