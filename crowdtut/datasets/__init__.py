@@ -16,7 +16,8 @@ False
 
 Files come from a mirror directory when ``$CROWDTUT_DATA`` is set, otherwise from the cache
 (``$CROWDTUT_CACHE`` or ``~/.cache/crowdtut``), downloaded from URLs pinned to a commit and checked
-against their sha256. See :func:`fetch_file`.
+against their sha256. See :func:`fetch_file`. The registry is data: one JSON file per source in
+``crowdtut/datasets/registry/``, read on first use (see :mod:`crowdtut.datasets._registry`).
 
 Canonical names and the upstream folders they stand for. The folder names are accepted as
 aliases, in any case, with ``-``, ``_`` and spaces alike (``load_dataset("d_jn-product")``).
@@ -71,7 +72,7 @@ from typing import Literal
 import pandas as pd
 
 from ._dataset import CrowdDataset
-from ._fetch import default_cache_dir, fetch_file, sha256_file
+from ._fetch import default_cache_dir, fetch_file, fetch_files, sha256_file
 from ._loaders import HAS_IMAGES, LOADERS, OPTIONS, SELF_FETCHING
 from ._registry import REGISTRY, DatasetInfo, RemoteFile, resolve_name
 
@@ -83,6 +84,7 @@ __all__ = [
     "dataset_info",
     "default_cache_dir",
     "fetch_file",
+    "fetch_files",
     "list_datasets",
     "load_dataset",
     "sha256_file",
@@ -179,7 +181,7 @@ def load_dataset(
         if key not in OPTIONS.get(info.loader, ()):
             takers = [n for n, i in REGISTRY.items() if key in OPTIONS.get(i.loader, ())]
             raise ValueError(f"{info.name} has no {_PLURAL[key]}; {key}= works for {takers}")
-    if info.loader in SELF_FETCHING:  # files outside info.files (MD5 only; bubil's upstream)
+    if info.loader in SELF_FETCHING:  # files outside info.files: bubil's upstream manifest
         options.update(data_home=data_home, download=download)
     return LOADERS[info.loader](info, get, images, **options)
 
