@@ -241,7 +241,7 @@ def test_download_route(
         return open(bubil_mirror / by_url[url].mirror_path, "rb")
 
     monkeypatch.setattr(_fetch.urllib.request, "urlopen", fake_urlopen)
-    monkeypatch.setattr(_bubil.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(_fetch.time, "sleep", lambda seconds: None)
     ds = cd.load_dataset("bubil", subset=6, data_home=home, images=True)
     assert ds.extras["source"] == {6: "upstream"} and ds.n_tasks == 35
     assert sorted(requested) == sorted(urls + flaky)  # each file once, the flaky ones twice

@@ -7,14 +7,19 @@ No test touches the network: downloads read ``file://`` URLs or a patched ``urlo
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
 import pickle
+import re
 import shutil
 import time
+import urllib.error
 import zipfile
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -81,14 +86,22 @@ def test_registry_covers_every_truth_inference_set_with_labels(mirror: Path) -> 
 def test_urls_are_pinned_and_quoted() -> None:
     for info in cd.REGISTRY.values():
         for f in info.files.values():
-            assert len(f.sha256) == 64 and f.size > 0
+            if info.name == "mscoco_small":  # crowd-kit's archive: MD5 only, size unknown
+                assert f.sha256 is None and len(f.md5) == 32 and f.size is None
+            else:
+                assert len(f.sha256) == 64 and f.size > 0 and f.md5 is None
             if f.url is None:
-                assert f.derived_from
+                assert f.derived_from and f.upstream is None
                 continue
             repo, rest = f.upstream.split("@")
             commit, path = rest.split(":", 1)
             assert len(commit) == 40
-            assert f.url.startswith(f"https://raw.githubusercontent.com/{repo}/{commit}/")
+            host = (
+                f"https://huggingface.co/datasets/{repo}/resolve"
+                if info.name == "mscoco_small"
+                else "https://raw.githubusercontent.com/" + repo
+            )
+            assert f.url == f"{host}/{commit}/{quote(path, safe='/')}"
             assert " " not in f.url
     duck = cd.dataset_info("d_duck").files["label"].url
     assert "d_Duck%20Identification/label.csv" in duck
@@ -185,6 +198,8 @@ def test_duplicates_are_kept_raw(use_mirror: Path) -> None:
 
 def test_every_registered_file_matches_its_checksum(use_mirror: Path) -> None:
     for info in cd.REGISTRY.values():
+        if info.name == "mscoco_small":  # not in the mirror (tests/test_segmentation.py)
+            continue
         for f in info.files.values():
             assert cd.fetch_file(f) == use_mirror / f.mirror_path
 
@@ -800,3 +815,250 @@ def test_new_dataset_checksum_mismatch(
     with pytest.raises(ValueError, match="checksum mismatch") as err:
         cd.load_dataset("crowdwsa2019")
     assert cd.dataset_info("crowdwsa2019").files["answers"].sha256 in str(err.value)
+
+
+# --- the registry files (crowdtut/datasets/registry/*.json) --------------------------------------
+
+REGISTRY_DIR = Path(cd.__file__).with_name("registry")
+
+
+def test_registry_files_are_valid() -> None:
+    from crowdtut.datasets._registry import KINDS, read_source
+
+    names = []
+    files = sorted(REGISTRY_DIR.glob("*.json"))
+    assert len(files) == 13
+    for path in files:
+        entries = read_source(path.name, path.read_text(encoding="utf-8"))
+        for info in entries:
+            assert info.source == path.stem and info.kind in KINDS
+            assert info.loader in _loaders.LOADERS, f"{info.name}: unknown loader {info.loader}"
+            assert info.summary and info.notes and info.licence and info.citation and info.url
+            for f in info.files.values():
+                assert f.mirror_path.startswith(f"{path.stem}/")
+            names.append(info.name)
+    assert sorted(names) == sorted(cd.REGISTRY) and len(set(names)) == len(names)
+
+
+def test_import_does_not_read_the_registry() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import crowdtut.datasets as cd\n"
+        "from crowdtut.datasets import _registry\n"
+        "assert _registry._load.cache_info().currsize == 0, 'read at import'\n"
+        "assert cd.dataset_info('bluebird').n_answers == 39 * 108\n"
+        "assert _registry._load.cache_info().currsize == 1\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def _source_text(**changes) -> str:
+    """A valid one-entry registry file, with some fields of its entry or file changed."""
+    file = {
+        "mirror_path": "toy/answers.csv",
+        "sha256": "a" * 64,
+        "size": 10,
+        "url": "https://raw.githubusercontent.com/o/r/" + "0" * 40 + "/answers.csv",
+        "upstream": "o/r@" + "0" * 40 + ":answers.csv",
+    }
+    entry = {
+        "name": "toy",
+        "kind": "classification",
+        "loader": "truth_inference",
+        "summary": "s",
+        "notes": "n",
+        "licence": "l",
+        "citation": "c",
+        "url": "https://example.org",
+        "aliases": [],
+        "sizes": dict.fromkeys(
+            ["n_tasks", "n_workers", "n_answers", "n_classes", "n_truth", "n_repeated"], 1
+        ),
+        "files": {"label": file},
+    }
+    for key, value in changes.items():
+        target, field = (file, key[5:]) if key.startswith("file_") else (entry, key)
+        if value is _DROP:
+            del target[field]
+        else:
+            target[field] = value
+    return json.dumps({"source": "toy", "datasets": [entry]})
+
+
+_DROP = object()
+
+
+def test_read_source_accepts_the_template() -> None:
+    from crowdtut.datasets._registry import read_source
+
+    (info,) = read_source("toy.json", _source_text())
+    assert info.files["label"].sha256 == "a" * 64 and info.n_repeated == 1
+    derived = _source_text(file_url=_DROP, file_upstream=_DROP, file_derived_from="made here")
+    assert read_source("toy.json", derived)[0].files["label"].url is None
+    md5_only = _source_text(file_sha256=_DROP, file_size=None, file_md5="b" * 32)
+    assert read_source("toy.json", md5_only)[0].files["label"].checksum == ("MD5", "b" * 32)
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"file_mirror_path": "../../etc/passwd"}, "mirror_path '../../etc/passwd'"),
+        ({"file_mirror_path": "/abs/file"}, "mirror_path '/abs/file'"),
+        ({"file_mirror_path": "toy/./x"}, "mirror_path 'toy/./x'"),
+        ({"file_mirror_path": "toy\\x"}, "mirror_path"),
+        ({"file_sha256": "A" * 64}, "sha256 'AAAA"),
+        ({"file_sha256": _DROP}, "checksum"),
+        ({"file_size": 0}, "size 0"),
+        ({"file_size": True}, "size True"),
+        ({"file_url": "http://x.org/a"}, "url 'http://x.org/a'"),
+        ({"file_url": "https://x.org/a b"}, "url"),
+        ({"file_upstream": "o/r@main:answers.csv"}, "upstream 'o/r@main:answers.csv'"),
+        ({"file_url": _DROP}, "derived_from"),
+        ({"file_colour": "red"}, "fields ['colour']"),
+        ({"kind": "ranking"}, "kind 'ranking'"),
+        ({"name": "Toy Set"}, "name 'Toy Set'"),
+        ({"summary": " "}, "summary ' '"),
+        ({"licence": _DROP}, "missing fields ['licence']"),
+        ({"extra": 1}, "unknown fields ['extra']"),
+        ({"aliases": "toy"}, "aliases 'toy'"),
+        ({"sizes": {"n_tasks": 1}}, "sizes"),
+        ({"files": []}, "files"),
+    ],
+)
+def test_read_source_refuses_bad_entries(changes: dict, message: str) -> None:
+    from crowdtut.datasets._registry import read_source
+
+    with pytest.raises(ValueError, match=re.escape(message)) as err:
+        read_source("toy.json", _source_text(**changes))
+    assert "registry file toy.json" in str(err.value)
+
+
+def test_read_source_refuses_bad_sizes_and_files() -> None:
+    from crowdtut.datasets._registry import read_source
+
+    sizes = dict.fromkeys(["n_tasks", "n_workers", "n_answers", "n_classes", "n_truth"], None)
+    with pytest.raises(ValueError, match="n_repeated None"):
+        read_source("toy.json", _source_text(sizes={**sizes, "n_repeated": None}))
+    with pytest.raises(ValueError, match="n_tasks -1"):
+        read_source("toy.json", _source_text(sizes={**sizes, "n_tasks": -1, "n_repeated": 0}))
+    with pytest.raises(ValueError, match="not valid JSON"):
+        read_source("toy.json", "{")
+    with pytest.raises(ValueError, match="source 'toy'"):
+        read_source("other.json", _source_text())
+    with pytest.raises(ValueError, match="datasets"):
+        read_source("toy.json", json.dumps({"source": "toy", "datasets": []}))
+
+
+def test_two_files_naming_one_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import resources
+
+    from crowdtut.datasets import _registry
+
+    folder = tmp_path / "registry"
+    folder.mkdir()
+    (folder / "toy.json").write_text(_source_text())
+    other = json.loads(_source_text())
+    other["source"] = "other"
+    (folder / "other.json").write_text(json.dumps(other))
+    monkeypatch.setattr(resources, "files", lambda package: tmp_path)
+    _registry._load.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="'toy' is also in other.json"):
+            _registry._load()
+    finally:
+        monkeypatch.undo()
+        _registry._load.cache_clear()
+    assert "bluebird" in cd.REGISTRY
+
+
+def test_md5_file_download_and_check(no_mirror: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    payload = b"crowd-kit archive"
+    good = cd.RemoteFile(
+        "toy/archive.zip",
+        None,
+        None,
+        url="https://example.org/archive.zip",
+        upstream="o/r@" + "0" * 40 + ":archive.zip",
+        md5=hashlib.md5(payload, usedforsecurity=False).hexdigest(),
+        note="Offline: copy it by hand.",
+    )
+    monkeypatch.setattr(_fetch.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(payload))
+    path = cd.fetch_file(good, progress=False)
+    assert path == no_mirror / "toy" / "archive.zip" and path.read_bytes() == payload
+    assert cd.fetch_file(good) == path  # from the cache, checked
+    path.write_bytes(b"other bytes")
+    with pytest.raises(ValueError, match=f"expected MD5 {good.md5}"):
+        cd.fetch_file(good)
+    path.unlink()
+    bad = replace(good, md5="0" * 32)
+    with pytest.raises(ValueError, match="checksum mismatch for the download"):
+        cd.fetch_file(bad, progress=False)
+    assert not path.exists() and not list(path.parent.iterdir())
+
+    def offline(url, timeout):
+        raise OSError("no network")
+
+    monkeypatch.setattr(_fetch.urllib.request, "urlopen", offline)
+    with pytest.raises(ConnectionError, match="Offline: copy it by hand") as err:
+        cd.fetch_file(good, progress=False)
+    assert good.md5 in str(err.value)
+
+
+def test_fetch_files_downloads_many_under_one_bar(
+    mirror: Path, no_mirror: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = list(cd.dataset_info("crowdwsa2019").files.values())
+    with pytest.raises(FileNotFoundError, match="4 of the 4 CrowdWSA files .* download=False"):
+        cd.fetch_files(files, download=False, what="CrowdWSA files")
+    by_url = {f.url: f for f in files}
+    requested = []
+
+    def serve(url: str, timeout: float):
+        requested.append(url)
+        if len(requested) == 1:
+            raise urllib.error.URLError("reset")  # retried
+        return open(mirror / by_url[url].mirror_path, "rb")
+
+    monkeypatch.setattr(_fetch.urllib.request, "urlopen", serve)
+    monkeypatch.setattr(_fetch.time, "sleep", lambda seconds: None)
+    paths = cd.fetch_files(files, progress=False)
+    assert sorted(paths) == sorted(f.mirror_path for f in files) and len(requested) == 5
+    for f in files:
+        assert paths[f.mirror_path] == no_mirror / f.mirror_path
+    assert cd.load_dataset("crowdwsa2019", download=False).n_answers == 2490  # from the cache
+    derived = cd.dataset_info("readability").files["comparisons"]
+    with pytest.raises(FileNotFoundError, match="derived file"):
+        cd.fetch_files([derived])
+
+
+def test_registry_entry_script(mirror: Path, capsys: pytest.CaptureFixture) -> None:
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    script = root / "scripts" / "registry_entry.py"
+    spec = importlib.util.spec_from_file_location("registry_entry", script)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    registered = cd.dataset_info("crowdwsa2019").files["source"]
+    repo, rest = registered.upstream.split("@")
+    commit, path = rest.split(":", 1)
+    argv = ["entry", "--mirror", str(mirror), "--upstream", f"{repo}@{commit}",
+            f"{registered.mirror_path}={path}"]
+    assert tool.main(argv) == 0
+    printed = json.loads(capsys.readouterr().out)[registered.mirror_path]
+    assert printed == {
+        "mirror_path": registered.mirror_path,
+        "sha256": registered.sha256,
+        "size": registered.size,
+        "url": registered.url,
+        "upstream": registered.upstream,
+    }
+    with pytest.raises(SystemExit, match="without '..'"):
+        tool.main(["entry", "--mirror", str(mirror), "--derived-from", "x", "../secret"])

@@ -529,12 +529,17 @@ def _mscoco_zip(path: Path) -> Path:
 
 
 def test_mscoco_small_reads_crowd_kits_layout(tmp_path, monkeypatch):
-    from crowdtut.datasets import _mscoco, load_dataset
+    import dataclasses
+    import hashlib
+
+    from crowdtut.datasets import REGISTRY, load_dataset
 
     archive = tmp_path / "mscoco_small" / "mscoco_small.zip"
     archive.parent.mkdir()
     _mscoco_zip(archive)
-    monkeypatch.setattr(_mscoco, "MSCOCO_SMALL_MD5", _mscoco._md5(archive))
+    files = REGISTRY["mscoco_small"].files  # pin the fake archive's MD5 instead of crowd-kit's
+    md5 = hashlib.md5(archive.read_bytes(), usedforsecurity=False).hexdigest()
+    monkeypatch.setitem(files, "archive", dataclasses.replace(files["archive"], md5=md5))
     ds = load_dataset("mscoco_small", data_home=tmp_path)
     assert ds.answers["task"].tolist() == [1, 1, 1, 3, 3, 3]
     assert ds.truth.index.tolist() == [1, 3] and ds.truth[1].shape == (4, 6)
@@ -542,7 +547,7 @@ def test_mscoco_small_reads_crowd_kits_layout(tmp_path, monkeypatch):
 
 
 def test_mscoco_small_offline_fails_clearly(tmp_path, monkeypatch):
-    from crowdtut.datasets import _mscoco, load_dataset
+    from crowdtut.datasets import REGISTRY, _fetch, load_dataset
 
     monkeypatch.setenv("CROWDTUT_DATA", str(tmp_path / "mirror"))
     with pytest.raises(FileNotFoundError, match="huggingface.co/datasets/toloka/crowdkit-datasets"):
@@ -553,10 +558,11 @@ def test_mscoco_small_offline_fails_clearly(tmp_path, monkeypatch):
     def offline(*args, **kwargs):
         raise urllib.error.URLError("no network")
 
-    monkeypatch.setattr(_mscoco.urllib.request, "urlopen", offline)
+    monkeypatch.setattr(_fetch.urllib.request, "urlopen", offline)
     with pytest.raises(ConnectionError, match="needs network access") as err:
         load_dataset("mscoco_small")
-    assert _mscoco.MSCOCO_SMALL_MD5 in str(err.value) and "bubil" in str(err.value)
+    assert REGISTRY["mscoco_small"].files["archive"].md5 in str(err.value)
+    assert "bubil" in str(err.value)
     assert not any((tmp_path / "cache").rglob("*.zip"))
     with pytest.raises(FileNotFoundError, match="download=False"):
         load_dataset("mscoco_small", download=False)

@@ -16,50 +16,51 @@ False
 
 Files come from a mirror directory when ``$CROWDTUT_DATA`` is set, otherwise from the cache
 (``$CROWDTUT_CACHE`` or ``~/.cache/crowdtut``), downloaded from URLs pinned to a commit and checked
-against their sha256. See :func:`fetch_file`.
+against their sha256. See :func:`fetch_file`. The registry is data: one JSON file per source in
+``crowdtut/datasets/registry/``, read on first use (see :mod:`crowdtut.datasets._registry`).
 
 Canonical names and the upstream folders they stand for. The folder names are accepted as
 aliases, in any case, with ``-``, ``_`` and spaces alike (``load_dataset("d_jn-product")``).
 
-=================== ==========================================================================
-name                source
-=================== ==========================================================================
-bluebird            truth-inference-at-scale SpectralMethodsMeetEM/bluebird
-dog                 SpectralMethodsMeetEM/dog
-rte                 SpectralMethodsMeetEM/rte
-trec                SpectralMethodsMeetEM/trec
-web                 SpectralMethodsMeetEM/web
-cf                  active-crowd-toolkit/CF
-cf_amt              active-crowd-toolkit/CF_amt
-ms                  active-crowd-toolkit/MS
-sp                  active-crowd-toolkit/SP
-sp_amt              active-crowd-toolkit/SP_amt
-zencrowd_all        active-crowd-toolkit/ZenCrowd_all
-zencrowd_in         active-crowd-toolkit/ZenCrowd_in
-zencrowd_us         active-crowd-toolkit/ZenCrowd_us
-d_duck              crowd_truth_inference/d_Duck Identification
-d_product           crowd_truth_inference/d_jn-product
-d_possent           crowd_truth_inference/d_sentiment
-s_dog               crowd_truth_inference/s4_Dog data
-s_face              crowd_truth_inference/s4_Face Sentiment Identification
-s_rel               crowd_truth_inference/s4_Relevance
-s_adult             crowd_truth_inference/s5_AdultContent
-fact_eval           crowdscale2013/fact_eval
-labelme             fmenat/PyLearningCrowds data/LabelMe (VGG features, optional images)
-cifar10h            jcpeterson/cifar-10h vote counts (no per-worker answers)
-cifar10n            UCSC-REAL/cifar-10-100n CIFAR-10N, 3 labels per training image
-peerannot-toy       peerannot datasets/toy-data
-krippendorff        peerannot datasets/krippendorff-data (no truth)
-sagemaker-birds     aws/amazon-sagemaker-examples annotation-consolidation demo
-bubil               BU-BIL segmentations, 6 subsets (mirror's aligned arrays, else derived
-                    from the published files and cached; subset=1..6)
-mscoco_small        crowd-kit's MS COCO segmentations (Hugging Face hub; not in the mirror)
-readability         pairwise: which passage is harder to read (Chen et al. 2013), grade levels
-music_preferences   pairwise: Urbano et al.'s MTurk music-similarity preferences, ties allowed
-crowdspeech         texts: CrowdSpeech transcriptions of LibriSpeech (split=dev-clean, ...)
-crowdwsa2019        texts: CrowdWSA2019 J1 crowd translations Japanese -> English
+======================= ==========================================================================
+name                    source
+======================= ==========================================================================
+bluebird                truth-inference-at-scale SpectralMethodsMeetEM/bluebird
+dog                     SpectralMethodsMeetEM/dog
+rte                     SpectralMethodsMeetEM/rte
+trec                    SpectralMethodsMeetEM/trec
+web                     SpectralMethodsMeetEM/web
+cf                      active-crowd-toolkit/CF
+cf_amt                  active-crowd-toolkit/CF_amt
+ms                      active-crowd-toolkit/MS
+sp                      active-crowd-toolkit/SP
+sp_amt                  active-crowd-toolkit/SP_amt
+zencrowd_all            active-crowd-toolkit/ZenCrowd_all
+zencrowd_in             active-crowd-toolkit/ZenCrowd_in
+zencrowd_us             active-crowd-toolkit/ZenCrowd_us
+d_duck                  crowd_truth_inference/d_Duck Identification
+d_product               crowd_truth_inference/d_jn-product
+d_possent               crowd_truth_inference/d_sentiment
+s_dog                   crowd_truth_inference/s4_Dog data
+s_face                  crowd_truth_inference/s4_Face Sentiment Identification
+s_rel                   crowd_truth_inference/s4_Relevance
+s_adult                 crowd_truth_inference/s5_AdultContent
+fact_eval               crowdscale2013/fact_eval
+labelme                 fmenat/PyLearningCrowds data/LabelMe (VGG features, optional images)
+cifar10h                jcpeterson/cifar-10h vote counts (no per-worker answers)
+cifar10n                UCSC-REAL/cifar-10-100n CIFAR-10N, 3 labels per training image
+peerannot-toy           peerannot datasets/toy-data
+krippendorff            peerannot datasets/krippendorff-data (no truth)
+sagemaker-birds         aws/amazon-sagemaker-examples annotation-consolidation demo
+bubil                   BU-BIL segmentations, 6 subsets (mirror's aligned arrays, else derived
+                        from the published files and cached; subset=1..6)
+mscoco_small            crowd-kit's MS COCO segmentations (Hugging Face hub; not in the mirror)
+readability             pairwise: which passage is harder to read (Chen et al. 2013), grade levels
+music_preferences       pairwise: Urbano et al.'s MTurk music-similarity preferences, ties allowed
+crowdspeech             texts: CrowdSpeech transcriptions of LibriSpeech (split=dev-clean, ...)
+crowdwsa2019            texts: CrowdWSA2019 J1 crowd translations Japanese -> English
 crowd_clustering_www25  clustering: Chen & Vinayak's image grouping queries (query=, image_set=)
-=================== ==========================================================================
+======================= ==========================================================================
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ from typing import Literal
 import pandas as pd
 
 from ._dataset import CrowdDataset
-from ._fetch import default_cache_dir, fetch_file, sha256_file
+from ._fetch import default_cache_dir, fetch_file, fetch_files, sha256_file
 from ._loaders import HAS_IMAGES, LOADERS, OPTIONS, SELF_FETCHING
 from ._registry import REGISTRY, DatasetInfo, RemoteFile, resolve_name
 
@@ -83,6 +84,7 @@ __all__ = [
     "dataset_info",
     "default_cache_dir",
     "fetch_file",
+    "fetch_files",
     "list_datasets",
     "load_dataset",
     "sha256_file",
@@ -179,7 +181,7 @@ def load_dataset(
         if key not in OPTIONS.get(info.loader, ()):
             takers = [n for n, i in REGISTRY.items() if key in OPTIONS.get(i.loader, ())]
             raise ValueError(f"{info.name} has no {_PLURAL[key]}; {key}= works for {takers}")
-    if info.loader in SELF_FETCHING:  # files outside info.files (MD5 only; bubil's upstream)
+    if info.loader in SELF_FETCHING:  # files outside info.files: bubil's upstream manifest
         options.update(data_home=data_home, download=download)
     return LOADERS[info.loader](info, get, images, **options)
 

@@ -13,8 +13,9 @@ arrays from one of two sources, per subset:
     Derived on this machine from the published files alone: the crowd masks, gold masks and
     images of tobastin/CS760-Project-Lungs at a pinned commit, listed with their sha256 in
     ``bubil_upstream.json`` beside this module (written by ``scripts/make_bubil_manifest.py``).
-    They are fetched like every registry file (mirror, else cache, else download, each checked
-    against its sha256; 2,594 files, 4.4 MB, one progress bar), aligned by :func:`locate_crop`,
+    They are fetched like every registry file (:func:`crowdtut.datasets.fetch_files`: mirror,
+    else cache, else download, each checked against its sha256; 2,594 files, 4.4 MB, one
+    progress bar), aligned by :func:`locate_crop`,
     and the result is cached (written atomically) as
     ``<cache>/bubil/derived/bubil_dataset<d>_from_upstream.npz``, so the work happens once.
 
@@ -47,19 +48,15 @@ import io
 import json
 import os
 import re
-import time
 import zipfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
-
 from ._dataset import CrowdDataset
-from ._fetch import MIRROR_ENV, default_cache_dir, fetch_file
+from ._fetch import MIRROR_ENV, default_cache_dir, fetch_files
 from ._registry import DatasetInfo, RemoteFile
 
 __all__ = [
@@ -88,8 +85,6 @@ MANIFEST = Path(__file__).with_name("bubil_upstream.json")
 DERIVED_DIR = "bubil/derived"
 # Bump when the derivation changes: cached arrays made by another version are rebuilt.
 DERIVATION_VERSION = 1
-_DOWNLOAD_THREADS = 16
-_DOWNLOAD_ATTEMPTS = 3
 
 _CROWD = re.compile(
     r"bubil/BU-BIL_Dataset(?P<d>\d)/CrowdsourcedAnnotations/mturk_annotation\d-(?P<k>\d+)/"
@@ -202,18 +197,6 @@ def _tasks(files: Iterable[str]) -> dict[str, dict]:
     return tasks
 
 
-def _fetch_with_retries(file: RemoteFile, data_home, attempts: int = _DOWNLOAD_ATTEMPTS) -> Path:
-    """:func:`fetch_file` with a download, retried after a pause when the connection fails."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return fetch_file(file, data_home=data_home, download=True, progress=False)
-        except ConnectionError:
-            if attempt == attempts:
-                raise
-            time.sleep(attempt)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 def fetch_upstream(
     subsets: int | Iterable[int] | None = None,
     *,
@@ -223,9 +206,9 @@ def fetch_upstream(
 ) -> dict[str, Path]:
     """Local paths of the published files of some subsets (all by default), by mirror path.
 
-    Each file comes through :func:`crowdtut.datasets.fetch_file` (mirror, else cache, else
-    download; checked against its sha256). Missing files are downloaded in parallel, under one
-    progress bar for all of them; a failed connection is retried twice.
+    The files come through :func:`crowdtut.datasets.fetch_files` (mirror, else cache, else
+    download, each checked against its sha256; missing files downloaded in parallel under one
+    progress bar, a failed connection retried twice).
 
     Raises
     ------
@@ -235,47 +218,13 @@ def fetch_upstream(
         A file has the wrong checksum, or cannot be downloaded.
     """
     chosen = _subsets(subsets)
-    files = [f for d in chosen for f in upstream_files(d)]
-    if data_home is None and os.environ.get(MIRROR_ENV):
-        missing: list[RemoteFile] = []  # a mirror is read as it is: fetch_file names what lacks
-        root = None
-    else:
-        root = Path(data_home).expanduser() if data_home is not None else default_cache_dir()
-        missing = [f for f in files if not (root / f.mirror_path).is_file()]
-    if missing and not download:
-        raise FileNotFoundError(
-            f"{len(missing)} of the {len(files)} published BU-BIL files of subset(s) "
-            f"{', '.join(map(str, chosen))} are not in the cache {root} and download=False "
-            f"(first: {missing[0].mirror_path}). Pass download=True to fetch them "
-            f"({sum(f.size for f in missing):,} bytes from {_manifest()['repo']}), or set "
-            f"{MIRROR_ENV} to a mirror directory that holds them."
-        )
-    to_download = {f.mirror_path for f in missing}
-    paths = {
-        f.mirror_path: fetch_file(f, data_home=data_home, download=download)
-        for f in files
-        if f.mirror_path not in to_download
-    }
-    if missing:
-        with tqdm(
-            total=sum(f.size for f in missing),
-            unit="B",
-            unit_scale=True,
-            unit_divisor=1024,
-            desc=f"BU-BIL: {len(missing)} published files",
-            disable=not progress,
-            leave=False,
-        ) as bar, ThreadPoolExecutor(_DOWNLOAD_THREADS) as pool:
-            jobs = {pool.submit(_fetch_with_retries, f, data_home): f for f in missing}
-            try:
-                for job in as_completed(jobs):
-                    paths[jobs[job].mirror_path] = job.result()
-                    bar.update(jobs[job].size)
-            except BaseException:
-                for job in jobs:
-                    job.cancel()
-                raise
-    return paths
+    return fetch_files(
+        [f for d in chosen for f in upstream_files(d)],
+        data_home=data_home,
+        download=download,
+        progress=progress,
+        what=f"published BU-BIL files of subset(s) {', '.join(map(str, chosen))}",
+    )
 
 
 # --- the alignment -----------------------------------------------------------------------------

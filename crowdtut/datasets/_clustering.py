@@ -13,9 +13,16 @@ import numpy as np
 import pandas as pd
 
 from ._dataset import CrowdDataset
-from ._registry import CLUSTERING_QUERIES, DatasetInfo
+from ._registry import DatasetInfo
 
-__all__ = ["load_crowd_clustering", "parse_summary", "CLASS_BOUNDS"]
+__all__ = ["CLASS_BOUNDS", "CLUSTERING_QUERIES", "load_crowd_clustering", "parse_summary"]
+
+# query name -> upstream file stem, and the image sets the mirror has for it; the registry roles
+# are "<query>-<image_set>" (answers) and "summary:<query>-<image_set>" (the authors' numbers)
+CLUSTERING_QUERIES = {
+    **{f"radio-{m}": (f"radio-{m}-image", ("birds5", "dogs3")) for m in (2, 3, 4)},
+    **{f"dnd-{m}": (f"sd-rq-wp-{m}", ("birds5",)) for m in (2, 3, 4, 5)},
+}
 
 GetFile = Callable[[str], Path]
 

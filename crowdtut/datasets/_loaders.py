@@ -386,6 +386,6 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "crowdspeech": ("split",),
     "crowd_clustering_www25": ("query", "image_set"),
 }
-# loaders given data_home= and download=: mscoco_small (files without sha256), bubil (derives
-# its arrays from the published files when the prepared ones are missing)
-SELF_FETCHING = ("mscoco_small", "bubil")
+# loaders given data_home= and download=: bubil (derives its arrays from the published files of
+# its manifest when the prepared ones are missing, and caches them)
+SELF_FETCHING = ("bubil",)

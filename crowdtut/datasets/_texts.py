@@ -10,9 +10,12 @@ import numpy as np
 import pandas as pd
 
 from ._dataset import CrowdDataset
-from ._registry import CROWDSPEECH_SPLITS, DatasetInfo
+from ._registry import DatasetInfo
 
-__all__ = ["load_crowdspeech", "load_crowdwsa2019"]
+__all__ = ["CROWDSPEECH_SPLITS", "load_crowdspeech", "load_crowdwsa2019"]
+
+# the registry roles of a split are "<split>-crowd" and "<split>-gt"
+CROWDSPEECH_SPLITS = ("dev-clean", "dev-other", "test-clean", "test-other")
 
 GetFile = Callable[[str], Path]
 
