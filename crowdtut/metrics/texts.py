@@ -18,7 +18,7 @@ import pandas as pd
 from ..answers.texts import normalize as _normalize
 from ._align import _as_truth_series, _rows_for
 
-__all__ = ["edit_distances", "word_error_rate", "character_error_rate"]
+__all__ = ["edit_distances", "word_error_rate", "character_error_rate", "answer_word_errors"]
 
 _CHUNK_CELLS = 4_000_000
 
@@ -113,9 +113,8 @@ def _paired(predictions, truth) -> tuple[list[str], list[str]]:
     return list(pred), list(true)
 
 
-def _error_rate(pred, true, split, average) -> float:
-    if average not in ("corpus", "mean"):
-        raise ValueError(f"average={average!r}; expected 'corpus' or 'mean'")
+def _distances(pred, true, split) -> tuple[np.ndarray, np.ndarray]:
+    """Edit distances and reference lengths of paired texts cut into units by ``split``."""
     pred_units, true_units = [split(p) for p in pred], [split(t) for t in true]
     codes, _ = pd.factorize(
         np.array([u for seq in pred_units + true_units for u in seq] + [""], dtype=object)
@@ -123,8 +122,13 @@ def _error_rate(pred, true, split, average) -> float:
     lengths = [len(s) for s in pred_units + true_units]
     seqs = np.split(codes[:-1], np.cumsum(lengths)[:-1])
     n = len(pred)
-    dist = edit_distances(seqs[:n], seqs[n:])
-    ref = np.array(lengths[n:], dtype=np.float64)
+    return edit_distances(seqs[:n], seqs[n:]), np.array(lengths[n:], dtype=np.int64)
+
+
+def _error_rate(pred, true, split, average) -> float:
+    if average not in ("corpus", "mean"):
+        raise ValueError(f"average={average!r}; expected 'corpus' or 'mean'")
+    dist, ref = _distances(pred, true, split)
     if average == "corpus":
         if ref.sum() == 0:
             raise ValueError("every reference is empty: the error rate is undefined")
@@ -190,3 +194,49 @@ def character_error_rate(
     if normalize is not None:
         pred, true = [normalize(p) for p in pred], [normalize(t) for t in true]
     return _error_rate(pred, true, list, average)
+
+
+def answer_word_errors(
+    answers: pd.DataFrame,
+    truth: pd.Series,
+    *,
+    normalize: Callable[[str], str] | None = _normalize,
+) -> pd.DataFrame:
+    """Word edits of every answer against its task's reference (single-worker baselines).
+
+    Parameters
+    ----------
+    answers : DataFrame with columns ``task``, ``worker``, ``text``
+    truth : Series of reference texts indexed by task; every answered task needs one
+    normalize : as in :func:`word_error_rate`
+
+    Returns
+    -------
+    DataFrame
+        ``task``, ``worker``, ``errors`` (word edit distance) and ``words`` (reference length),
+        one row per answer in the order of ``answers``. ``errors.sum() / words.sum()`` is the
+        word error rate of the answers taken as predictions.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"task": [1, 1], "worker": ["a", "b"], "text": ["a cat", "the cat"]})
+    >>> answer_word_errors(answers, pd.Series({1: "the cat"}))["errors"].tolist()
+    [1, 0]
+    """
+    from ..answers.texts import encode_texts
+
+    data = encode_texts(answers, normalize=None, duplicates="keep")  # checks columns and texts
+    truth = _as_truth_series(truth)
+    rows = _rows_for(truth.index, data.tasks, "truth", of="answers")
+    refs = truth.to_numpy(dtype=object)[rows][data.task]
+    pred = list(data.texts)
+    true = list(refs)
+    if normalize is not None:
+        pred, true = [normalize(p) for p in pred], [normalize(t) for t in true]
+    dist, ref = _distances(pred, true, str.split)
+    return pd.DataFrame(
+        {"task": data.tasks.take(data.task), "worker": data.workers.take(data.worker),
+         "errors": dist, "words": ref},
+        index=answers.index,
+    )

@@ -8,6 +8,8 @@ returns one normalised text per task in ``texts_``.
 from __future__ import annotations
 
 from ._base import TextAggregator
+from .medoid import ClosestToAverage, TextMedoid
+from .rasa import TextRASA
 from .rover import ROVER
 
-__all__ = ["TextAggregator", "ROVER"]
+__all__ = ["TextAggregator", "ROVER", "TextMedoid", "ClosestToAverage", "TextRASA"]

@@ -186,7 +186,7 @@ def vote(network: Sequence[Sequence[str]]) -> list[str]:
     Examples
     --------
     >>> vote([["a", "b", "c", ""], ["a", "", "c", ""], ["a", "x", "c", "d"]])
-    ['a', 'c']
+    ['a', 'x', 'c']
     """
     words = sorted({w for row in network for w in row} - {""})
     code = {w: c for c, w in enumerate(words)}
