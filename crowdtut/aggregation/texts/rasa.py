@@ -24,7 +24,9 @@ class TextRASA(TextAggregator):
     per task, the answer with the highest cosine similarity to the task's embedding. The two
     steps are block coordinate descent on ``L = sum_k (beta_k S_k - c_k log beta_k)`` (``S_k`` the
     worker's summed squared distances, ``c_k`` the chi-squared quantile), a Gaussian negative
-    log-likelihood up to constants; ``loss_history_`` records ``L`` per answer, which falls.
+    log-likelihood up to constants; ``loss_history_`` records ``L`` per answer, which falls
+    (``S_k`` is floored at 1e-5, as in crowd-kit, so a worker whose answers coincide with the
+    task embeddings can make it rise by that much).
 
     Parameters
     ----------
