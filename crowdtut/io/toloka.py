@@ -166,7 +166,7 @@ def read_toloka(
                 )
     if dropped:
         warnings.warn(
-            f"{path}: dropped {dropped} row(s) without a worker id ({_WORKER} empty)", stacklevel=2
+            f"{path.name}: dropped {dropped} row(s) without a worker id ({_WORKER} empty)", stacklevel=2
         )
     names = ["task", "worker", column] + [c.split(":", 1)[1] for c in extra]
     answers = pd.DataFrame(rows, columns=names, dtype=object)

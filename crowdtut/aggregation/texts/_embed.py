@@ -11,14 +11,14 @@ __all__ = ["char_ngram_embed", "as_embeddings", "TaskGram"]
 
 
 def char_ngram_embed(texts: Sequence[str]):
-    """TF-IDF of character 2- to 4-grams inside word boundaries, rows of unit length (sparse).
+    """TF-IDF of character trigrams inside word boundaries, rows of unit length (sparse).
 
     Fitted on the texts it embeds, so it needs no download and no pretrained model; any callable
     ``list[str] -> (n, d) array or sparse matrix`` (e.g. a sentence encoder) can replace it.
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), sublinear_tf=True)
     if not any(texts):
         return sp.csr_matrix((len(texts), 1))
     return vectorizer.fit_transform(list(texts)).tocsr()
@@ -60,14 +60,20 @@ class TaskGram:
         order = np.argsort(task, kind="stable")
         n_ans = np.bincount(task, minlength=n_tasks)
         starts = np.concatenate([[0], np.cumsum(n_ans)])
-        firsts, seconds = [], []
-        for n in np.unique(n_ans[n_ans > 0]):
-            tasks = np.flatnonzero(n_ans == n)
-            ii, jj = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
-            firsts.append(order[starts[tasks][:, None] + ii.ravel()[None, :]].ravel())
-            seconds.append(order[starts[tasks][:, None] + jj.ravel()[None, :]].ravel())
+        size = n_ans[task[order]]  # size of each sorted answer's task
+        pos = np.arange(len(order)) - starts[task[order]]  # position inside its task
+        sorted_X = X[order]
+        firsts, seconds, values = [], [], []
+        for shift in range(int(n_ans.max(initial=0))):  # partner = the answer `shift` places on
+            keep = shift < size
+            rows = np.flatnonzero(keep)
+            partner = rows - pos[rows] + (pos[rows] + shift) % size[rows]
+            g = rowdot(sorted_X[rows], sorted_X[partner])
+            firsts.append(order[rows])
+            seconds.append(order[partner])
+            values.append(g)
         self.i, self.j = np.concatenate(firsts), np.concatenate(seconds)
-        self.g = rowdot(X[self.i], X[self.j])
+        self.g = np.concatenate(values)
         self.task, self.n_tasks, self.n = task, n_tasks, len(task)
         self.sq = rowdot(X, X)
 

@@ -78,7 +78,7 @@ class ClosestToAverage(TextAggregator):
     ----------
     embed : callable or None
         ``list[str] -> (n_answers, d)`` array or sparse matrix, called once on the normalised
-        answers. ``None`` (default) uses TF-IDF of character 2- to 4-grams fitted on the
+        answers. ``None`` (default) uses TF-IDF of character trigrams fitted on the
         answers (scikit-learn), computed locally; pass a sentence encoder to follow crowd-kit.
 
     Attributes
