@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -29,28 +28,11 @@ DEFAULT_CROWDKIT = "/work/venv-crowdkit/bin/python"
 
 
 def load_dev_clean() -> tuple[pd.DataFrame, pd.Series]:
-    """CrowdSpeech dev-clean answers (task, worker, text) and references, via the registry when
-    it knows the set, else from the mirror's Toloka export."""
-    try:
-        from crowdtut.datasets import load_dataset
+    """CrowdSpeech dev-clean answers (task, worker, text) and references, from the registry."""
+    from crowdtut.datasets import load_dataset
 
-        data = load_dataset("crowdspeech", split="dev-clean")
-        return data.answers[["task", "worker", "text"]], data.truth
-    except Exception:  # the loader is not there yet: read the mirror directly
-        import warnings
-
-        from crowdtut.io import read_toloka, url_stem
-
-        root = Path(os.environ.get("CROWDTUT_DATA", Path(__file__).resolve().parents[2] / "shared" / "datasets"))
-        folder = root / "crowdspeech"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            answers = read_toloka(
-                folder / "crowdspeech-dev-clean-crowd.tsv", column="text", task_name=url_stem
-            ).answers[["task", "worker", "text"]]
-        gt = pd.read_csv(folder / "crowdspeech-dev-clean-gt.txt", sep="\t", header=None,
-                         quoting=csv.QUOTE_NONE, keep_default_na=False, dtype=str)
-        return answers, pd.Series(gt[1].to_numpy(), index=gt[0].map(url_stem).to_numpy())
+    data = load_dataset("crowdspeech", split="dev-clean")
+    return data.answers[["task", "worker", "text"]], data.truth
 
 
 def run_crowdkit(tsv: str, out: str) -> None:

@@ -3,9 +3,6 @@ answer-choosing aggregators."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -334,18 +331,13 @@ def test_rasa_bad_params(params, message):
 
 # --- real data (skipped without the mirror) ---------------------------------------------------
 def crowdspeech_dev_clean():
-    from crowdtut.io import read_toloka, url_stem
+    from crowdtut.datasets import load_dataset
 
-    root = Path(os.environ.get("CROWDTUT_DATA", Path(__file__).resolve().parents[2] / "shared" / "datasets"))
-    folder = root / "crowdspeech"
-    if not folder.exists():
+    try:
+        data = load_dataset("crowdspeech", split="dev-clean", download=False)
+    except FileNotFoundError:
         pytest.skip("dataset mirror not available")
-    with pytest.warns(UserWarning):
-        answers = read_toloka(folder / "crowdspeech-dev-clean-crowd.tsv", column="text", task_name=url_stem).answers
-    gt = pd.read_csv(folder / "crowdspeech-dev-clean-gt.txt", sep="\t", header=None, quoting=3,
-                     keep_default_na=False, dtype=str)
-    truth = pd.Series(gt[1].to_numpy(), index=gt[0].map(url_stem).to_numpy())
-    return answers[["task", "worker", "text"]], truth
+    return data.answers, data.truth
 
 
 def test_rover_beats_single_workers_on_crowdspeech():

@@ -22,6 +22,7 @@ def test_reads_answers_gold_and_assignment_fields():
     assert a["text"].iloc[1].endswith("vessels ")  # fields kept exactly as written
     assert a["text"].iloc[-1] == ""  # an empty response is an answer
     assert a["status"].iloc[3] == "REJECTED"
+    assert a["text"].iloc[5] == 'their "solitary" braces\twill ensure\nthat they are seen'  # quoted field
     assert export.gold.to_dict() == {"5": "the streets were narrow and unpaved but very fairly clean"}
 
 
@@ -92,15 +93,20 @@ def test_url_stem():
     assert url_stem("a/b.c.wav") == "b.c"
 
 
-def test_crowdspeech_mirror_counts():
+def test_crowdspeech_mirror_quoted_multiline_fields():
     import os
+    import warnings
 
     root = Path(os.environ.get("CROWDTUT_DATA", Path(__file__).resolve().parents[2] / "shared" / "datasets"))
     path = root / "crowdspeech" / "crowdspeech-dev-clean-crowd.tsv"
     if not path.exists():
         pytest.skip("dataset mirror not available")
-    with pytest.warns(UserWarning, match=r"dropped 1280 row\(s\)"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every record has its worker once quotes are honoured
         export = read_toloka(path, column="text", task_name=url_stem)
-    assert len(export.answers) == 19577 - 1280
+    assert len(export.answers) == 18921 and export.n_dropped == 0
     assert export.answers["task"].nunique() == 2703
+    assert export.answers["text"].iloc[0] == "If carried any distance it should be stored away in airtight vessels."
+    multiline = export.answers["text"].str.contains("\n")
+    assert multiline.sum() == 624  # quoted transcriptions that hold a line break
     assert isinstance(export.gold, pd.Series) and export.gold.empty

@@ -9,8 +9,11 @@ layout with only ``INPUT:audio``, ``OUTPUT:transcription`` and ``ASSIGNMENT:work
 
 :func:`read_toloka` turns it into crowdtut's long table (``task``, ``worker`` and the response
 column) plus the gold responses of the control tasks. Fields are read as text, exactly as written
-(no quoting, no type guessing, empty responses kept as ``""``; a line may leave out its trailing
-empty fields, as CrowdSpeech's rows without a worker id do). Rows without a worker id (Toloka
+with CSV quoting rules, as Toloka writes them: a field that holds a tab, a line break or a
+leading quote is enclosed in double quotes (CrowdSpeech dev-clean has 624 transcriptions
+with a line break, so the file cannot be split on line breaks). Values are not
+type-guessed; empty responses are kept as ``""``; a record may leave out trailing empty fields.
+Error messages give the line on which a record ends. Rows without a worker id (Toloka
 writes them, e.g. for tasks no one completed) are dropped with a warning that says how many;
 every other problem is a ``ValueError`` of one line naming the file, the line and what was
 expected.
@@ -18,6 +21,7 @@ expected.
 
 from __future__ import annotations
 
+import csv
 import os
 import warnings
 from dataclasses import dataclass
@@ -122,13 +126,16 @@ def read_toloka(
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, delimiter="\t")
+            records = [(reader.line_num, row) for row in reader]  # line on which each record ends
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
+    except csv.Error as exc:
+        raise ValueError(f"{path}: not a tab-separated file with CSV quoting ({exc})") from None
+    if not records or not any(field.strip() for field in records[0][1]):
         raise ValueError(f"{path}: line 1: empty; expected a header of INPUT:, OUTPUT: and {_WORKER} columns")
-    header = lines[0].split("\t")
+    header = records[0][1]
     source = _pick(header, "INPUT:", input, path, required=True)
     response = _pick(header, "OUTPUT:", output, path, required=True)
     if _WORKER not in header:
@@ -138,14 +145,13 @@ def read_toloka(
     extra = [c for c in header if c.startswith("ASSIGNMENT:") and c != _WORKER]
     pos = {c: k for k, c in enumerate(header)}
     rows, gold, dropped = [], {}, 0
-    for number, line in enumerate(lines[1:], start=2):
-        if not line:
+    for number, fields in records[1:]:
+        if not fields:
             continue
-        fields = line.split("\t")
         if len(fields) > len(header):
             raise ValueError(
                 f"{path}: line {number}: expected at most {len(header)} tab-separated fields as "
-                f"in the header, found {len(fields)} (a tab inside a field?)"
+                f"in the header, found {len(fields)} (a tab inside an unquoted field?)"
             )
         fields += [""] * (len(header) - len(fields))  # trailing empty fields may be left out
         worker = fields[pos[_WORKER]].strip()
