@@ -17,6 +17,7 @@ __all__ = [
     "plot_accuracy_table",
     "plot_effort_grid",
     "plot_answer_matrix",
+    "plot_word_network",
 ]
 
 
@@ -477,3 +478,42 @@ def plot_partition_answers(
                               fontsize=8)
     fig.subplots_adjust(wspace=0.08, hspace=0.12, left=0.12)
     return fig
+
+
+def plot_word_network(network: Sequence[Sequence[str]], *, ax=None, gap: str = "ε"):
+    """Draw ROVER's word transition network: nodes between slots, one arc per distinct entry.
+
+    Parameters
+    ----------
+    network : rows of equal length, one per answer, ``""`` for a gap (what
+        :func:`crowdtut.aggregation.texts.rover.align_hypotheses` returns).
+    ax : matplotlib Axes to draw on (a new figure by default).
+    gap : the label of the empty arc.
+
+    Each arc (left to right) is labelled with its word and the number of answers that took it; the arc that
+    wins the slot's vote (:func:`crowdtut.aggregation.texts.rover.vote`'s rule) is drawn thick.
+    """
+    rows = [list(r) for r in network]
+    n_slots = len(rows[0]) if rows else 0
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.6 * max(n_slots, 1) + 0.6, 2.8))
+    for j in range(n_slots + 1):
+        ax.plot([j], [0], "o", color="black", markersize=7, zorder=3)
+    for j in range(n_slots):
+        entries = [r[j] for r in rows]
+        counts = {w: entries.count(w) for w in dict.fromkeys(entries)}
+        winner = max(counts, key=lambda w: (counts[w], len(w), w))
+        words = sorted(counts, key=lambda w: (-counts[w], w))
+        heights = np.linspace(-0.8, 0.8, len(words)) if len(words) > 1 else [0.0]
+        t = np.linspace(0, 1, 50)
+        for w, h in zip(words, heights):  # a quadratic Bezier arc through (j + 0.5, h / 2)
+            best = w == winner
+            ax.plot(j + t, 2 * t * (1 - t) * h, lw=2.6 if best else 1.0,
+                    color="tab:red" if best else "grey", zorder=2)
+            ax.text(j + 0.5, h / 2, f"{w or gap} ({counts[w]})", ha="center", va="center",
+                    fontsize=9, fontweight="bold" if best else "normal",
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9), zorder=4)
+    ax.set_xlim(-0.3, n_slots + 0.3)
+    ax.set_ylim(-0.5, 0.5)
+    ax.axis("off")
+    return ax

@@ -29,6 +29,11 @@ _WHERE = {
     "STAPLE": "segmentation",
     "CrowdClustering": "clustering",
     "CoAssociationClustering": "clustering",
+    "TextAggregator": "texts",
+    "ROVER": "texts",
+    "TextMedoid": "texts",
+    "ClosestToAverage": "texts",
+    "TextRASA": "texts",
 }
 __all__ = list(_WHERE)
 __getattr__, __dir__ = lazy_attributes(__name__, _WHERE)

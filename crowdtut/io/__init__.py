@@ -32,6 +32,7 @@ from __future__ import annotations
 from ._atomic import atomic_write
 from .dense import from_dense, to_dense
 from .peerannot import PeerannotCodes, PeerannotFolder, read_peerannot, write_peerannot
+from .toloka import TolokaExport, read_toloka, url_stem
 
 __all__ = [
     "PeerannotFolder",
@@ -41,4 +42,7 @@ __all__ = [
     "from_dense",
     "to_dense",
     "atomic_write",
+    "TolokaExport",
+    "read_toloka",
+    "url_stem",
 ]

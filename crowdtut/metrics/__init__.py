@@ -32,6 +32,7 @@ from .partitions import (
     pair_counting_ari,
     worker_pairwise_ari,
 )
+from .texts import answer_word_errors, character_error_rate, edit_distances, word_error_rate
 
 __all__ = [
     "accuracy",
@@ -52,4 +53,8 @@ __all__ = [
     "intruder_quality",
     "pair_counting_ari",
     "worker_pairwise_ari",
+    "word_error_rate",
+    "character_error_rate",
+    "edit_distances",
+    "answer_word_errors",
 ]
