@@ -11,6 +11,7 @@ kind                   columns                                  encoder
 labels                 ``task, worker, label``                  :func:`encode_answers`
 masks                  ``task, worker, segmentation``           :func:`encode_masks`
 partitions             ``hit, worker, item, group``             :func:`encode_partitions`
+comparisons            ``worker, left, right, label``           :func:`encode_comparisons`
 =====================  ======================================  ===========================
 """
 
@@ -20,6 +21,7 @@ from ._encode import factorize
 from .labels import CrowdAnswers, DuplicatePolicy, encode_answers
 from .masks import MaskAnswers, encode_masks
 from .partitions import PartitionAnswers, encode_partitions, pairwise_labels
+from .comparisons import ComparisonAnswers, encode_comparisons
 
 __all__ = [
     "CrowdAnswers",
@@ -30,5 +32,7 @@ __all__ = [
     "PartitionAnswers",
     "encode_partitions",
     "pairwise_labels",
+    "ComparisonAnswers",
+    "encode_comparisons",
     "factorize",
 ]
