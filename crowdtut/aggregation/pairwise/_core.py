@@ -14,7 +14,6 @@ NoisyBradleyTerry uses the same form with a free anchor).
 from __future__ import annotations
 
 import numpy as np
-from scipy import linalg
 from scipy import sparse
 from scipy.sparse.linalg import LinearOperator, cg, spsolve
 from scipy.special import expit
@@ -29,7 +28,8 @@ __all__ = [
     "DENSE_LIMIT",
 ]
 
-DENSE_LIMIT = 4000  # items: above this the Newton systems are solved as sparse matrices
+DENSE_LIMIT = 4000  # items: above this the Hessian is a sparse matrix
+SMALL_LIMIT = 300  # items: up to this each Newton step is a dense Cholesky solve
 
 
 def log_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -119,6 +119,9 @@ def _newton_step(s, winner, loser, w, alpha, grad, pattern: _Laplacian) -> np.nd
     comparison graph); a direct solver when they do not converge (long chains, nearly
     disconnected graphs)."""
     n = len(s)
+    if n <= SMALL_LIMIT:
+        matrix = bt_hessian(s, winner, loser, w, alpha, dense=True)
+        return np.linalg.solve(matrix, grad)
     p = expit(s[winner] - s[loser])
     v = w * p * (1.0 - p)
     sig = expit(s)
@@ -136,8 +139,7 @@ def _newton_step(s, winner, loser, w, alpha, grad, pattern: _Laplacian) -> np.nd
         return x
     matrix = bt_hessian(s, winner, loser, w, alpha)
     if isinstance(matrix, np.ndarray):
-        return linalg.cho_solve(linalg.cho_factor(matrix, overwrite_a=True, check_finite=False), grad,
-                                check_finite=False)
+        return np.linalg.solve(matrix, grad)
     return spsolve(matrix.tocsc(), grad)
 
 

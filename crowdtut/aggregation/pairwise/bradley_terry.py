@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import linalg
 
 from ..._checks import check_choice, check_non_negative, check_positive_int
 from .._base import NotFittedError
@@ -88,7 +87,7 @@ class BradleyTerry(PairwiseAggregator):
         if "_standard_errors" not in self.__dict__:
             s, winner, loser, items = self._fisher
             if len(s) <= DENSE_LIMIT:
-                cov = linalg.inv(bt_hessian(s, winner, loser, alpha=self.alpha), check_finite=False)
+                cov = np.linalg.inv(bt_hessian(s, winner, loser, alpha=self.alpha))
                 se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
             else:
                 se = np.full(len(s), np.nan)
