@@ -147,6 +147,11 @@ def encode_comparisons(
             f"has no label ({int(tie.sum())} such row(s)); if a missing label means a tie "
             "(\"same\"), pass ties='allow' and use a model that supports ties"
         )
+    distinct = pd.unique(np.concatenate([left, right]))
+    if len(distinct) < 2:
+        raise ValueError(
+            f"only one item ({plain(distinct[0])!r}) is compared: a ranking needs at least two"
+        )
     same = (answers["left"] == answers["right"]).to_numpy()
     if same.any():
         bad = _first_row(answers, same)
@@ -168,10 +173,6 @@ def encode_comparisons(
     codes, item_index = factorize(both, "item", items)
     n = len(answers)
     left_code, right_code = codes[:n], codes[n:]
-    if len(item_index) < 2:
-        raise ValueError(
-            f"only one item ({plain(item_index[0])!r}) is compared: a ranking needs at least two"
-        )
     worker, worker_index = factorize(answers["worker"].to_numpy(), "worker")
     left_won = is_left | tie
     winner = np.where(left_won, left_code, right_code)

@@ -35,8 +35,9 @@ class BradleyTerry(PairwiseAggregator):
     Attributes
     ----------
     scores_ : Series, log-scores by item (higher = preferred); ``ranks_``: 1 = best.
-    standard_errors_ : Series, from the inverse Hessian of the penalised log-likelihood at the
-        optimum (observed Fisher information), computed on first use; NaN above 4,000 items.
+    standard_errors_ : Series, of the scores relative to their mean, from the inverse Hessian of
+        the penalised log-likelihood at the optimum (observed Fisher information), computed on
+        first use; NaN above 4,000 items.
     n_iter_, converged_, loss_history_ : iterations run, whether ``tol`` was met, and the
         negative log-likelihood plus the prior's penalty per comparison, non-increasing.
     components_, n_components_ : connected components of the comparison graph.
@@ -80,15 +81,20 @@ class BradleyTerry(PairwiseAggregator):
 
     @property
     def standard_errors_(self) -> pd.Series:
-        """Standard errors of the scores: square roots of the diagonal of the inverse Hessian of
-        the penalised negative log-likelihood at the optimum (computed on first use)."""
+        """Standard errors of the scores relative to their mean, from the inverse Hessian of the
+        penalised negative log-likelihood at the optimum (computed on first use). A shift of
+        every score leaves the likelihood unchanged, so only the prior pins the mean; the
+        uncertainty of the ranking is that of the centred scores."""
         if "_fisher" not in self.__dict__:
             raise NotFittedError("BradleyTerry has no attribute 'standard_errors_' yet: call fit(answers) first")
         if "_standard_errors" not in self.__dict__:
             s, winner, loser, items = self._fisher
             if len(s) <= DENSE_LIMIT:
                 cov = np.linalg.inv(bt_hessian(s, winner, loser, alpha=self.alpha))
-                se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+                # of the scores relative to their mean: diag of C cov C, C = I - 11'/n
+                row_mean = cov.mean(axis=1)
+                var = np.diag(cov) - 2.0 * row_mean + row_mean.mean()
+                se = np.sqrt(np.clip(var, 0.0, None))
             else:
                 se = np.full(len(s), np.nan)
             self._standard_errors = pd.Series(se, index=items.copy(), name="standard_error")

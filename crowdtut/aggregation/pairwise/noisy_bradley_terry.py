@@ -63,8 +63,8 @@ class NoisyBradleyTerry(PairwiseAggregator):
         L-BFGS-B's relative tolerance on the loss (``ftol``).
     regularization_ratio : float, default 1e-5
         Weight of the prior on the scores (crowd-kit's name and default).
-    random_state : None, int or numpy Generator
-        Seeds the small random start of the worker parameters.
+    random_state : None, int or numpy Generator, default 0
+        Seeds the small random start of the worker parameters (crowd-kit's default, 0).
 
     Attributes
     ----------
@@ -89,7 +89,7 @@ class NoisyBradleyTerry(PairwiseAggregator):
     """
 
     def __init__(self, n_iter: int = 100, tol: float = 1e-5, regularization_ratio: float = 1e-5,
-                 random_state=None):
+                 random_state=0):
         self.n_iter = n_iter
         self.tol = tol
         self.regularization_ratio = regularization_ratio

@@ -81,7 +81,8 @@ def score_intervals(model, confidence: float = 0.95) -> pd.DataFrame:
     """Normal (Wald) intervals ``score +- z * standard_error`` from a fitted model's
     ``standard_errors_`` (the observed Fisher information of :class:`BradleyTerry`).
 
-    Returns a DataFrame indexed by item with columns ``score``, ``lower``, ``upper``, ``std``.
+    Scores are centred on their mean, as in :func:`bootstrap_scores`. Returns a DataFrame
+    indexed by item with columns ``score``, ``lower``, ``upper``, ``std``.
 
     Examples
     --------
@@ -101,7 +102,7 @@ def score_intervals(model, confidence: float = 0.95) -> pd.DataFrame:
             "or use bootstrap_scores"
         ) from None
     z = norm.ppf(0.5 + confidence / 2.0)
-    scores = model.scores_
+    scores = model.scores_ - model.scores_.mean()
     return pd.DataFrame(
         {"score": scores, "lower": scores - z * se, "upper": scores + z * se, "std": se},
         index=scores.index,
