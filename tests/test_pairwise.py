@@ -345,21 +345,23 @@ def test_adversarial_workers_answer_backwards():
 
 
 # --- the real data ----------------------------------------------------------------------------
-def readability(mirror):
-    raw = pd.read_csv(mirror / "readability" / "passage_comparisons.csv")
-    grades = pd.read_csv(mirror / "readability" / "gt_df_passage.csv")["score"]
-    answers = pd.DataFrame({
-        "worker": raw.worker,
-        "left": np.minimum(raw.winner, raw.loser),
-        "right": np.maximum(raw.winner, raw.loser),
-        "label": raw.winner,
-    })
-    return answers, grades
-
-
 def test_readability_kendall_tau(mirror):
-    answers, grades = readability(mirror)
+    from crowdtut.datasets import load_dataset
+
+    data = load_dataset("readability")
+    answers, grades = data.answers, data.truth
     assert len(answers) == 11763 and answers.worker.nunique() == 624
     bt = kendall_tau(BradleyTerry().fit_predict(answers), grades)
     crowd_bt = kendall_tau(CrowdBT().fit_predict(answers), grades)
     assert bt >= 0.33 and crowd_bt >= 0.36 and crowd_bt > bt
+
+
+def test_music_preferences_ties_need_a_tie_model(mirror):
+    from crowdtut.datasets import load_dataset
+
+    answers = load_dataset("music_preferences").answers[["worker", "left", "right", "label"]]
+    with pytest.raises(ValueError, match="BradleyTerry does not model ties"):
+        BradleyTerry().fit(answers)
+    with pytest.warns(DisconnectedComparisonsWarning):  # one component per query
+        model = DavidsonBradleyTerry().fit(answers)
+    assert model.tie_ > 1.0 and np.isfinite(model.scores_).all()

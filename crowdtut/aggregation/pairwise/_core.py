@@ -29,7 +29,8 @@ __all__ = [
 ]
 
 DENSE_LIMIT = 4000  # items: above this the Hessian is a sparse matrix
-SMALL_LIMIT = 300  # items: up to this each Newton step is a dense Cholesky solve
+SMALL_LIMIT = 64  # items: up to this each Newton step is a dense solve (BLAS), above it CG
+MAX_STEP = 2.0  # largest change of any log-score in one Newton step
 
 
 def log_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -133,7 +134,7 @@ def _newton_step(s, winner, loser, w, alpha, grad, pattern: _Laplacian) -> np.nd
         return diag * x + off @ x
 
     hess = LinearOperator((n, n), matvec=matvec, dtype=np.float64)
-    precond = LinearOperator((n, n), matvec=lambda x: np.ravel(x) / diag, dtype=np.float64)
+    precond = LinearOperator((n, n), matvec=lambda x: np.ravel(x) / np.maximum(diag, 1e-300), dtype=np.float64)
     x, info = cg(hess, grad, rtol=1e-10, maxiter=200, M=precond)
     if info == 0:
         return x
@@ -177,15 +178,17 @@ def bt_newton(
     for n_iter in range(1, max_iter + 1):
         grad = _gradient(s, winner, loser, w, alpha, outcome)
         step = _newton_step(s, winner, loser, w, alpha, grad, pattern)
-        t = 1.0
+        largest = float(np.max(np.abs(step)))
+        t = 1.0 if largest <= MAX_STEP else MAX_STEP / largest  # trust region: the loss is
+        # nearly linear far out (an item that only wins), where a full step would overshoot
         while True:
             candidate = s - t * step
             new = bt_loss(candidate, winner, loser, w, alpha, outcome)
             if new <= loss + 1e-12 * abs(loss) or t < 1e-8:
                 break
             t /= 2.0
-        if new > loss:  # no descent possible any more: stay put
-            converged = True
+        if new > loss:  # no descent possible (rounding): converged if the step was tiny anyway
+            converged = largest < max(tol, 1e-6)
             break
         s, change, loss = candidate, float(np.max(np.abs(t * step))), new
         losses.append(loss / total)

@@ -30,9 +30,10 @@ class CrowdBT(PairwiseAggregator):
         Stop when the loss per comparison falls by less than ``tol``.
     alpha : float, default 0.1
         Anchor prior on the scores (as :class:`BradleyTerry`).
-    eta_prior : tuple of two floats, default (9.0, 1.0)
-        Pseudo-counts (honest, flipped) added to every worker's answers: a worker with few answers
-        is trusted (``eta`` near 0.9) until her answers say otherwise.
+    eta_prior : tuple of two floats, default (1.0, 1.0)
+        Pseudo-counts (honest, flipped) added to every worker's answers: they keep ``eta``
+        inside (0, 1) for workers with few answers; large counts pull every ``eta`` towards
+        ``honest / (honest + flipped)`` (with ``eta`` = 1 for all, CrowdBT is Bradley-Terry).
 
     Attributes
     ----------
@@ -56,7 +57,7 @@ class CrowdBT(PairwiseAggregator):
     """
 
     def __init__(self, n_iter: int = 100, tol: float = 1e-7, alpha: float = 0.1,
-                 eta_prior: tuple[float, float] = (9.0, 1.0)):
+                 eta_prior: tuple[float, float] = (1.0, 1.0)):
         self.n_iter = n_iter
         self.tol = tol
         self.alpha = alpha

@@ -75,9 +75,8 @@ class NoisyBradleyTerry(PairwiseAggregator):
 
     References
     ----------
-    Bugakova et al. (2019), "Aggregation of pairwise comparisons with reduction of biases",
-    NeurIPS workshop; crowd-kit 1.4.2, ``crowdkit.aggregation.NoisyBradleyTerry`` (Ustalov et al.,
-    JOSS 2024).
+    crowd-kit 1.4.2, ``crowdkit.aggregation.NoisyBradleyTerry`` (Ustalov, Pavlichenko &
+    Tseitlin, "Learning from crowds with Crowd-Kit", JOSS 2024, doi:10.21105/joss.06227).
 
     Examples
     --------
