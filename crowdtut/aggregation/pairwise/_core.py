@@ -135,7 +135,7 @@ def _newton_step(s, winner, loser, w, alpha, grad, pattern: _Laplacian) -> np.nd
 
     hess = LinearOperator((n, n), matvec=matvec, dtype=np.float64)
     precond = LinearOperator((n, n), matvec=lambda x: np.ravel(x) / np.maximum(diag, 1e-300), dtype=np.float64)
-    x, info = cg(hess, grad, rtol=1e-10, maxiter=200, M=precond)
+    x, info = cg(hess, grad, rtol=1e-6, maxiter=200, M=precond)  # inexact Newton
     if info == 0:
         return x
     matrix = bt_hessian(s, winner, loser, w, alpha)
