@@ -34,6 +34,16 @@ _WHERE = {
     "TextMedoid": "texts",
     "ClosestToAverage": "texts",
     "TextRASA": "texts",
+    "PairwiseAggregator": "pairwise",
+    "BradleyTerry": "pairwise",
+    "NoisyBradleyTerry": "pairwise",
+    "CrowdBT": "pairwise",
+    "DavidsonBradleyTerry": "pairwise",
+    "Elo": "pairwise",
+    "bootstrap_scores": "pairwise",
+    "score_intervals": "pairwise",
+    "propose_pairs": "pairwise",
+    "active_learning_curve": "pairwise",
 }
 __all__ = list(_WHERE)
 __getattr__, __dir__ = lazy_attributes(__name__, _WHERE)

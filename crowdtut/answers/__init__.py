@@ -12,6 +12,7 @@ labels                 ``task, worker, label``                  :func:`encode_an
 masks                  ``task, worker, segmentation``           :func:`encode_masks`
 partitions             ``hit, worker, item, group``             :func:`encode_partitions`
 texts                  ``task, worker, text``                   :func:`encode_texts`
+comparisons            ``worker, left, right, label``           :func:`encode_comparisons`
 =====================  ======================================  ===========================
 """
 
@@ -22,6 +23,7 @@ from .labels import CrowdAnswers, DuplicatePolicy, encode_answers
 from .masks import MaskAnswers, encode_masks
 from .partitions import PartitionAnswers, encode_partitions, pairwise_labels
 from .texts import TextAnswers, encode_texts, normalize, tokenize
+from .comparisons import ComparisonAnswers, encode_comparisons
 
 __all__ = [
     "CrowdAnswers",
@@ -36,5 +38,7 @@ __all__ = [
     "encode_texts",
     "normalize",
     "tokenize",
+    "ComparisonAnswers",
+    "encode_comparisons",
     "factorize",
 ]

@@ -7,7 +7,7 @@ that names it. Answers come in the long form (columns ``task``, ``worker``, ``la
 :class:`~crowdtut.answers.CrowdAnswers`; see :func:`crowdtut.answers.encode_answers`.
 
 One module per thing scored: :mod:`.labels` (labels, probabilities, the crowd's agreement),
-:mod:`.masks` and :mod:`.partitions`.
+:mod:`.masks`, :mod:`.partitions` and :mod:`.rankings`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from .labels import (
     worker_accuracy,
 )
 from .masks import dice, iou, mean_iou
+from .rankings import kendall_tau, ndcg_at_k, spearman_rho
 from .partitions import (
     adjusted_rand_index,
     intruder_quality,
@@ -57,4 +58,7 @@ __all__ = [
     "character_error_rate",
     "edit_distances",
     "answer_word_errors",
+    "kendall_tau",
+    "spearman_rho",
+    "ndcg_at_k",
 ]

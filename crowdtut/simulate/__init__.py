@@ -1,8 +1,8 @@
-"""Seeded synthetic crowds: labels (peerannot's strategies), masks and partitions.
+"""Seeded synthetic crowds: labels (peerannot's strategies), masks, partitions and comparisons.
 
 Every simulator takes ``seed`` (an int or a :class:`numpy.random.Generator`) and never touches
 the global random state. One module per answer kind: :mod:`.labels`, :mod:`.masks`,
-:mod:`.partitions`.
+:mod:`.partitions`, :mod:`.comparisons`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from .partitions import (
     visual_structure,
 )
 from .masks import SimulatedSegmentations, simulate_segmentations
+from .comparisons import SimulatedComparisons, simulate_comparisons
 
 __all__ = [
     "SimulatedCrowd",
@@ -48,4 +49,6 @@ __all__ = [
     "make_intruder_hits",
     "simulate_intruder_answers",
     "WORKER_KINDS",
+    "SimulatedComparisons",
+    "simulate_comparisons",
 ]
