@@ -45,28 +45,10 @@ CROWDKIT_PYTHON = "/work/venv-crowdkit/bin/python"
 
 def generate(directory: Path, n_answers: int, seed: int = 0) -> None:
     """Write ``n_answers`` synthetic answers and the truth, chunk by chunk, as Parquet."""
-    answers, truth = directory / "answers", directory / "truth"
-    answers.mkdir(parents=True)
-    truth.mkdir(parents=True)
-    n_workers = int(min(200_000, max(100, n_answers // 500)))
-    skill = np.random.default_rng(seed).uniform(0.55, 0.95, n_workers)
-    tasks_per_chunk = CHUNK // ANSWERS_PER_TASK
-    n_tasks = n_answers // ANSWERS_PER_TASK
-    step = n_workers // ANSWERS_PER_TASK
-    for i, start in enumerate(range(0, n_tasks, tasks_per_chunk)):
-        rng = np.random.default_rng([seed, i])
-        task = np.arange(start, min(start + tasks_per_chunk, n_tasks), dtype=np.int64)
-        true = rng.integers(0, 2, task.size).astype(np.int8)
-        first = rng.integers(0, n_workers, task.size)
-        worker = (first[:, None] + step * np.arange(ANSWERS_PER_TASK)) % n_workers  # distinct
-        right = rng.random(worker.shape) < skill[worker]
-        label = np.where(right, true[:, None], 1 - true[:, None]).astype(np.int8)
-        pd.DataFrame({
-            "task": np.repeat(task, ANSWERS_PER_TASK), "worker": worker.ravel().astype(np.int32),
-            "label": label.ravel(),
-        }).to_parquet(answers / f"part-{i:05d}.parquet", index=False)
-        pd.DataFrame({"task": task, "truth": true}).to_parquet(truth / f"part-{i:05d}.parquet",
-                                                                index=False)
+    from crowdtut.scale import write_synthetic_answers
+
+    write_synthetic_answers(directory, n_answers, answers_per_task=ANSWERS_PER_TASK,
+                            chunk_size=CHUNK, seed=seed)
 
 
 def _peak_bytes() -> int:

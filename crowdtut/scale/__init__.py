@@ -15,6 +15,7 @@ _WHERE = {
     "DawidSkene": "_estimators",
     "OneCoinDawidSkene": "_estimators",
     "PassFailed": "_engine",
+    "write_synthetic_answers": "_synthetic",
 }
 __all__ = list(_WHERE)
 __getattr__, __dir__ = lazy_attributes(__name__, _WHERE)
