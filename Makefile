@@ -1,7 +1,9 @@
 # The two commands of the README. Each creates .venv and installs requirements.txt when needed.
-#   make test   the package's tests and every chapter notebook (nbval, lax mode)
-#   make book   build the book into _build/html (every page rebuilt, every notebook executed)
-#               and check that the pages work offline
+#   make test   the package's tests and every chapter notebook (book/conftest.py executes each
+#               chapter once and stores the run in _build/.jupyter_cache)
+#   make book   build the book into _build/html (every page rebuilt; a chapter's stored run is
+#               reused, a chapter not run since its code changed is executed) and check that
+#               the pages work offline. `make clean` drops the stored runs.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -15,7 +17,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $@
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # MathJax and the widget manager are vendored in book/_static/vendor; this re-fetches them
 # (pinned versions, checked hashes) only if they are missing or changed.

@@ -22,6 +22,7 @@ _WHERE = {
     "GLAD": "classification.glad",
     "MACE": "classification.mace",
     "ModifiedDawidSkene": "classification.modified_dawid_skene",
+    "GoldMajorityVote": "classification.gold",
     "SegmentationMajorityVote": "segmentation",
     "SegmentationEM": "segmentation",
     "SegmentationRASA": "segmentation",

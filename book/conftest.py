@@ -1,0 +1,120 @@
+"""Every chapter of the book is a test: pytest executes it once and the book build reuses the run.
+
+Each ``book/*.ipynb`` listed in ``_toc.yml`` is collected as one test item. The item executes the
+notebook top to bottom with nbclient, in the notebook's own folder, exactly as the book build
+would (jupyter-cache's ``single_nb_execution``, the function myst-nb calls); a failing cell (an
+``assert`` in a hidden test cell, or any error) fails the test with the cell and its traceback.
+A notebook that ran cleanly is stored, outputs and widget state included, in the book's
+execution cache (``_build/.jupyter_cache``). The book build runs with ``execute_notebooks:
+cache``, so it renders those stored outputs instead of executing every chapter a second time; a
+chapter whose code changed since (a different hash) is executed by the build itself.
+
+``pytest --nbval-lax book/x.ipynb`` still works for one chapter: with an nbval option on the
+command line, this collector steps aside.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+BOOK = Path(__file__).resolve().parent
+REPO = BOOK.parent
+CACHE = REPO / "_build" / ".jupyter_cache"
+TIMEOUT = 600  # seconds per cell, as in _config.yml's execute.timeout or more
+
+# This file has no doctests, and collecting it as a module clashes with tests/conftest.py's name.
+collect_ignore = ["conftest.py"]
+
+
+def _toc_files(entries) -> list[str]:
+    files = []
+    for entry in entries or []:
+        if isinstance(entry, dict):
+            files += [entry["file"]] if "file" in entry else []
+            for key in ("chapters", "sections", "parts"):
+                files += _toc_files(entry.get(key))
+    return files
+
+
+def _chapters_in_toc() -> set[Path]:
+    import yaml
+
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    files = [toc["root"]] + _toc_files(toc.get("parts")) + _toc_files(toc.get("chapters"))
+    return {(REPO / f).with_suffix(".ipynb").resolve() for f in files}
+
+
+def _nbval_requested(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "nbval", False) or getattr(config.option, "nbval_lax", False))
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path):
+    if file_path.suffix != ".ipynb" or _nbval_requested(parent.config):
+        return None
+    if file_path.resolve() not in _chapters_in_toc():
+        return None
+    return ChapterFile.from_parent(parent, path=file_path)
+
+
+@contextmanager
+def _locked_cache():
+    """The jupyter-cache database, locked against the other pytest-xdist worker."""
+    from jupyter_cache import get_cache
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE.parent / ".jupyter_cache.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield get_cache(str(CACHE))
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class ChapterFile(pytest.File):
+    def collect(self):
+        yield ChapterRun.from_parent(self, name="executes")
+
+
+class ChapterRun(pytest.Item):
+    def runtest(self) -> None:
+        import nbformat
+        from jupyter_cache.base import CacheBundleIn
+        from jupyter_cache.executors.utils import single_nb_execution
+
+        notebook = nbformat.read(str(self.path), as_version=4)
+        result = single_nb_execution(
+            notebook,
+            cwd=str(self.path.parent),
+            timeout=TIMEOUT,
+            allow_errors=False,
+            meta_override=True,
+        )
+        if result.err is not None:
+            raise ChapterFailed(result.exc_string or repr(result.err))
+        self.user_properties.append(("execution_seconds", round(result.time, 1)))
+        if os.environ.get("CROWDTUT_NO_BOOK_CACHE"):
+            return
+        # jupyter-cache keys the run by the code cells and the kernel, as the build will look it up
+        with _locked_cache() as cache:
+            cache.cache_notebook_bundle(
+                CacheBundleIn(notebook, str(self.path), data={"execution_seconds": result.time}),
+                check_validity=False,
+                overwrite=True,
+            )
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, ChapterFailed):
+            return f"chapter {self.path.name} failed:\n{excinfo.value}"
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        return self.path, 0, f"chapter {self.path.name}"
+
+
+class ChapterFailed(Exception):
+    """A cell of a chapter raised (the message holds the cell and its traceback)."""
