@@ -82,7 +82,7 @@ def run_dask(directory: Path, n_iter: int, memory_limit: str, storage: bool) -> 
     from crowdtut.scale._prepare import prepare
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit=memory_limit,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         before = client.run(_worker_state)
         start = time.perf_counter()
         ddf = dd.read_parquet(directory / "answers", index="task", calculate_divisions=True)
