@@ -86,6 +86,20 @@ def test_one_coin_matches_memory(mirror, prior):
     np.testing.assert_allclose(got.skills_.loc[data.workers].to_numpy(), skills, atol=1e-8)
 
 
+@pytest.mark.parametrize("learn_priors", [False, True])
+def test_glad_matches_memory(mirror, learn_priors):
+    df = _read(mirror, "SpectralMethodsMeetEM/web")
+    ddf = dd.from_pandas(df, npartitions=3)
+    got = scale.GLAD(learn_priors=learn_priors).fit(ddf, duplicates="keep")
+    want = memory.GLAD(learn_priors=learn_priors).fit(df, duplicates="keep")
+    _same(got, want)
+    assert got.n_iter_ == want.n_iter_
+    np.testing.assert_allclose(got.loss_history_, want.loss_history_, rtol=1e-10)
+    np.testing.assert_allclose(got.alphas_.loc[want.alphas_.index], want.alphas_, atol=1e-8)
+    np.testing.assert_allclose(got.betas_.compute().loc[want.betas_.index], want.betas_, atol=1e-8)
+    np.testing.assert_allclose(got.priors_, want.priors_, atol=1e-8)
+
+
 def test_majority_vote_and_weights(mirror):
     df = _read(mirror, "SpectralMethodsMeetEM/web")
     ddf = dd.from_pandas(df, npartitions=4)
@@ -189,6 +203,8 @@ def test_local_cluster_matches_memory(client, mirror):
     by_task = dd.from_pandas(df.set_index("task"), npartitions=4, sort=True)  # no shuffle
     got = scale.DawidSkene(n_iter=5, tol=0).fit(by_task, duplicates="keep")
     _same(got, want)
+    glad = scale.GLAD(n_iter=3).fit(by_task, duplicates="keep")  # task state kept on the workers
+    _same(glad, memory.GLAD(n_iter=3).fit(df, duplicates="keep"))
 
 
 def test_worker_restarted_mid_fit(client, mirror):

@@ -14,6 +14,7 @@ _WHERE = {
     "MajorityVote": "_estimators",
     "DawidSkene": "_estimators",
     "OneCoinDawidSkene": "_estimators",
+    "GLAD": "glad",
     "PassFailed": "_engine",
     "write_synthetic_answers": "_synthetic",
 }
