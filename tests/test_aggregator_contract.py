@@ -7,7 +7,7 @@ import inspect
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import crowdtut.aggregation as agg
@@ -25,9 +25,19 @@ AGGREGATORS = sorted(
 )
 
 
+# binary-only models raise a ValueError on answers that use more than two classes
+BINARY_ONLY = {"KOS"}
+# models whose random start is drawn per task or per worker, so that renaming or reordering the
+# answers changes the start (and, on tiny frames, the result): EBCC's random subtype split
+# (the authors' start), MMSR's random starting vector
+ORDER_DEPENDENT = {"EBCC", "MMSR"}
+
+
 def make(cls, **kwargs):
     if cls is agg.ClusteredDawidSkene:
         kwargs.setdefault("n_clusters", 1)  # the random frames may have a single worker
+    if cls.__name__ == "KOS":
+        kwargs.setdefault("init", "ones")  # the deterministic start: order-independent
     params = inspect.signature(cls).parameters
     if "random_state" in params:
         kwargs.setdefault("random_state", 0)
@@ -61,6 +71,9 @@ def clear_winners(proba: np.ndarray, margin: float = 1e-6) -> np.ndarray:
 @given(case=answer_frames())
 def test_renaming_and_reordering_invariance(cls, case):
     df, classes = case
+    if cls.__name__ in ORDER_DEPENDENT:
+        pytest.skip(f"{cls.__name__} draws its start per task or worker")
+    assume(cls.__name__ not in BINARY_ONLY or df["label"].nunique() <= 2)
     base = make(cls).fit(df, classes=classes)
     renamed = df.assign(
         task=df["task"].map(lambda t: f"task-{99 - t}"), worker=df["worker"].map(lambda w: f"w{9 - w}")
@@ -78,6 +91,7 @@ def test_renaming_and_reordering_invariance(cls, case):
 @given(case=answer_frames())
 def test_probabilities_are_proper(cls, case):
     df, classes = case
+    assume(cls.__name__ not in BINARY_ONLY or df["label"].nunique() <= 2)
     model = make(cls).fit(df, classes=classes)
     proba = model.probas_.to_numpy()
     assert not np.isnan(proba).any()
