@@ -134,3 +134,19 @@ def test_mmsr_sign_pairs_and_bad_parameters(mirror):
         MMSR(sign_pairs="some").fit(ds.answers)
     with pytest.raises(ValueError, match="tol=-1"):
         MMSR(tol=-1).fit(ds.answers)
+
+
+def test_cli_strategies(tmp_path, capsys):
+    from crowdtut.cli import main
+    from crowdtut.io import read_peerannot
+
+    folder = tmp_path / "sim"
+    assert main(["simulate", "--n-worker", "12", "--n-task", "60", "--n-classes", "2", "--feedback",
+                 "5", "--seed", "1", "--folder", str(folder)]) == 0
+    for strategy in ("KOS[init=ones]", "M-MSR[sign_pairs=all]"):
+        assert main(["aggregate", str(folder), "-s", strategy]) == 0
+    out = capsys.readouterr().out
+    assert "KOS[init=ones]" in out and "AccTrain" in out
+    hard = np.load(folder / "labels" / "labels_independent-confusion_kos[init=ones].npy")
+    assert hard.shape == (60,) and set(np.unique(hard)) <= {0, 1}
+    assert read_peerannot(folder).answers["label"].nunique() == 2
