@@ -36,24 +36,25 @@ def agreement_covariance(data: CrowdAnswers, n_labels: int) -> tuple[np.ndarray,
 
 def _trimmed_update(ratios: np.ndarray, observed: np.ndarray, current: np.ndarray, trim: int,
                     floor: float) -> np.ndarray:
-    """Column-wise mean-subsequence-reduced step.
+    """Row-wise mean-subsequence-reduced step (one row per worker, contiguous in memory).
 
-    For column ``j`` the observed ``ratios[:, j]`` are sorted; up to ``trim`` of the values below
+    For row ``j`` the observed ``ratios[j]`` are sorted; up to ``trim`` of the values below
     ``current[j]`` and up to ``trim`` of those above it are dropped and the rest averaged. A
-    column with nothing left keeps its value; a zero mean becomes ``floor``.
+    row with nothing left keeps its value; a zero mean becomes ``floor``.
     """
     values = np.where(observed, ratios, np.inf)
-    values.sort(axis=0)  # observed values first, in order; inf marks the unobserved tail
-    count = observed.sum(axis=0)
-    below = (observed & (ratios < current[None, :])).sum(axis=0)
-    above = (observed & (ratios > current[None, :])).sum(axis=0)
+    values.sort(axis=1)  # observed values first, in order; inf marks the unobserved tail
+    count = observed.sum(axis=1)
+    below = (observed & (ratios < current[:, None])).sum(axis=1)
+    above = (observed & (ratios > current[:, None])).sum(axis=1)
     low = np.minimum(below, trim)
     high = count - np.minimum(above, trim)
-    finite = np.where(np.isfinite(values), values, 0.0)
-    prefix = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(finite, axis=0)])
-    cols = np.arange(values.shape[1])
+    values[np.isinf(values)] = 0.0
+    prefix = np.zeros((values.shape[0], values.shape[1] + 1))
+    np.cumsum(values, axis=1, out=prefix[:, 1:])
+    rows = np.arange(values.shape[0])
     kept = high - low
-    total = prefix[high, cols] - prefix[low, cols]
+    total = prefix[rows, high] - prefix[rows, low]
     mean = np.divide(total, kept, out=current.copy(), where=kept > 0)
     return np.where((kept > 0) & (mean == 0.0), floor, mean)
 
@@ -98,7 +99,7 @@ def _sign_vector(cov: np.ndarray, observed: np.ndarray, weight: np.ndarray,
         sub = adj[nodes][:, nodes]
         scale = 1.0 / np.sqrt(np.asarray(sub.sum(axis=1)).ravel())
         norm = sp.diags(scale) @ sub @ sp.diags(scale)
-        if len(nodes) <= 1500:
+        if len(nodes) <= 300:
             vector = np.linalg.eigh(norm.toarray())[1][:, 0]
         else:
             vector = eigsh(norm, k=1, which="SA", v0=np.ones(len(nodes)), tol=1e-8)[1][:, 0]
@@ -188,14 +189,15 @@ class MMSR(ClassificationAggregator):
         trim = max(int(np.floor(co_workers.min() / 2)) - 1, 0) if n else 0
         floor = 1.0 / np.sqrt(answered_tasks)
         target = np.abs(cov)
+        target_t, observed_t = np.ascontiguousarray(target.T), np.ascontiguousarray(observed.T)
         start = np.random.default_rng(self.random_state).uniform(size=n)
         u, v = start.copy(), start.copy()
         history: list[float] = []
         converged = False
         for _ in range(self.n_iter):
             u_old, v_old = u, v
-            v = _trimmed_update(target / u[:, None], observed, v, trim, floor)
-            u = _trimmed_update((target / v[None, :]).T, observed.T, u, trim, floor)
+            v = _trimmed_update(target_t / u[None, :], observed_t, v, trim, floor)  # column j of X
+            u = _trimmed_update(target / v[None, :], observed, u, trim, floor)      # row i of X
             # u v^T is all that matters: keep the two factors the same size, so neither drifts
             # to 0 or infinity over many sweeps (it changes no product, hence no update)
             balance = np.sqrt(np.linalg.norm(v) / np.linalg.norm(u)) if n else 1.0
