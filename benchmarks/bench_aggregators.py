@@ -59,6 +59,7 @@ def models() -> dict[str, agg.ClassificationAggregator]:
     for name in ("GLAD", "MACE"):
         if hasattr(agg, name):
             out[name] = getattr(agg, name)()
+    out.update({k: v for k, v in new_models(binary=False).items() if k not in out})  # models branch
     return out
 
 
