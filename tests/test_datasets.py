@@ -8,6 +8,7 @@ No test touches the network: downloads read ``file://`` URLs or a patched ``urlo
 from __future__ import annotations
 
 import io
+import json
 import pickle
 import shutil
 import time
@@ -484,3 +485,318 @@ def test_images_argument_is_checked(no_mirror: Path) -> None:
         cd.load_dataset("labelme", images="yes")
     with pytest.raises(ValueError, match="trec has no images"):
         cd.load_dataset("trec", images="if-available")
+
+
+# --- pairwise, text and clustering datasets ------------------------------------------------------
+
+NEW_KINDS = [
+    "readability",
+    "music_preferences",
+    "crowdspeech",
+    "crowdwsa2019",
+    "crowd_clustering_www25",
+]
+COLUMNS = {
+    "pairwise": ["worker", "left", "right", "label"],
+    "texts": ["task", "worker", "text"],
+    "clustering": ["hit", "worker", "item", "group"],
+}
+
+
+def test_new_datasets_are_listed_offline(no_mirror: Path) -> None:
+    table = cd.list_datasets().set_index("name")
+    for name in NEW_KINDS:
+        assert table.loc[name, "loadable"]
+        info = cd.dataset_info(name)
+        assert info.kind in COLUMNS and info.files and info.licence and info.citation
+        for f in info.files.values():
+            assert f.mirror_path.startswith(f"{name}/") or name == "crowd_clustering_www25"
+    assert table.loc["crowdspeech", "n_answers"] == 18921
+    assert table.loc["readability", "kind"] == "pairwise"
+    assert cd.dataset_info("music").name == "music_preferences"
+    assert not no_mirror.exists()
+
+
+@pytest.mark.parametrize("name", NEW_KINDS)
+def test_new_loader_matches_registry(use_mirror: Path, name: str) -> None:
+    info = cd.dataset_info(name)
+    ds = cd.load_dataset(name)
+    answers = ds.answers
+    assert list(answers.columns[: len(COLUMNS[info.kind])]) == COLUMNS[info.kind]
+    assert ds.n_tasks == info.n_tasks and ds.n_workers == info.n_workers
+    assert ds.n_answers == len(answers) == info.n_answers
+    assert len(ds.truth) == info.n_truth if info.n_truth else ds.truth is None
+    if ds.truth is not None:
+        assert ds.truth.name == "truth" and ds.truth.index.is_unique
+    key = {"pairwise": ["worker", "left", "right"], "texts": ["task", "worker"]}.get(info.kind)
+    if key:
+        assert int(answers.duplicated(key).sum()) == info.n_repeated
+    assert ds.description.startswith(info.summary) and info.notes in ds.description
+
+
+def test_readability(use_mirror: Path) -> None:
+    ds = cd.load_dataset("readability")
+    a = ds.answers
+    assert (a["left"] < a["right"]).all()
+    assert ((a["label"] == a["left"]) | (a["label"] == a["right"])).all()
+    assert sorted(set(a["left"]) | set(a["right"])) == list(range(472))
+    assert ds.truth.between(1, 12).all() and ds.truth.index.name == "item"
+    loser = np.where(a["label"] == a["left"], a["right"], a["left"])
+    harder = ds.truth.to_numpy()[a["label"]] > ds.truth.to_numpy()[loser]
+    assert harder.mean() == pytest.approx(0.674, abs=0.001)  # README: 67.4%
+    assert (ds.truth.to_numpy()[a["label"]] != ds.truth.to_numpy()[loser]).all()  # no same grade
+    assert len(ds.extras["passages"]) == 472 and ds.extras["passages"].index.equals(ds.truth.index)
+    assert "canonical" in ds.description and "real_data/passage/baselines.txt" in ds.description
+    assert "readability/baselines.txt" in ds.description
+    with pytest.raises(ValueError, match="pairwise answers"):
+        ds.encode()
+
+
+def test_readability_without_the_derived_csv_reads_the_pickle(
+    mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CROWDTUT_DATA", str(mirror))
+    expected = cd.load_dataset("readability")
+    _mirror_without_derived(mirror, tmp_path, "readability")
+    monkeypatch.setenv("CROWDTUT_DATA", str(tmp_path))
+    assert not (tmp_path / "readability" / "passage_comparisons.csv").exists()
+    ds = cd.load_dataset("readability")
+    pd.testing.assert_frame_equal(ds.answers, expected.answers)
+    pd.testing.assert_series_equal(ds.truth, expected.truth)
+
+
+def test_readability_pickle_reader_refuses_globals(tmp_path: Path) -> None:
+    from crowdtut.datasets import _pairwise
+
+    good = tmp_path / "good.pickle"
+    good.write_bytes(pickle.dumps({0: [(3, 1), (2, 5)], 1: [(1, 2)]}))
+    frame = _pairwise._comparisons_from_pickle(good)
+    assert frame.to_numpy().tolist() == [[0, 3, 1], [0, 2, 5], [1, 1, 2]]
+    bad = tmp_path / "bad.pickle"
+    bad.write_bytes(pickle.dumps({0: [(np.int64(3), 1)]}))
+    with pytest.raises(pickle.UnpicklingError, match="refusing to load"):
+        _pairwise._comparisons_from_pickle(bad)
+
+
+def test_music_preferences(use_mirror: Path) -> None:
+    ds = cd.load_dataset("music_preferences")
+    a = ds.answers
+    assert list(a.columns) == ["worker", "left", "right", "label", "query"]
+    assert a["query"].nunique() == 11 and ds.truth is None
+    assert (a["left"].str.split("/").str[0] == a["query"]).all()
+    assert (a["right"].str.split("/").str[0] == a["query"]).all()
+    chosen = a["label"].notna()
+    assert ((a["label"] == a["left"]) | (a["label"] == a["right"]))[chosen].all()
+    raw = ds.extras["raw"]
+    assert raw.shape == (2810, 17)
+    assert int((raw["Answer.radio"] == "s").sum()) == 1405
+    assert a["label"].isna().sum() == 1405 + 5
+    no_answer = np.flatnonzero(raw["Answer.radio"].isna())
+    np.testing.assert_array_equal(ds.extras["no_answer"], no_answer)
+    assert len(ds.extras["no_answer"]) == 5
+    assert int((a["label"] == a["left"]).sum()) == int((raw["Answer.radio"] == "a").sum())
+    qrel = ds.extras["qrel"]
+    assert list(qrel.columns) == ["query", "doc", "item", "group"] and len(qrel) == 118
+    assert set(qrel["item"]) == set(a["left"]) | set(a["right"])
+    assert "tie" in ds.description and "not independent" in ds.description
+
+
+def test_crowdspeech_dev_clean(use_mirror: Path) -> None:
+    ds = cd.load_dataset("crowdspeech")
+    a = ds.answers
+    assert ds.extras["split"] == "dev-clean" and ds.extras["n_dropped"] == 0
+    assert (a.groupby("task").size() == 7).all()
+    assert set(a["task"]) == set(ds.truth.index) and len(ds.truth) == 2703
+    assert a["worker"].dtype == np.int64
+    assert ds.truth.loc["0"].startswith("shortly after passing one of these chapels")
+    assert int(a["text"].str.contains("\n").sum()) > 0  # multi-line transcriptions kept whole
+    assert ds.extras["audio_url"].loc["76"].endswith("/dev-clean/76.mp3")
+    assert "19,577" in ds.description and "1,280" in ds.description
+
+
+@pytest.mark.parametrize(
+    "split, rows, tasks, workers",
+    [("dev-other", 20048, 2864, 1353), ("test-clean", 18340, 2620, 769)],
+)
+def test_crowdspeech_splits(
+    use_mirror: Path, split: str, rows: int, tasks: int, workers: int
+) -> None:
+    ds = cd.load_dataset("crowdspeech", split=split)
+    sizes = (len(ds.answers), ds.n_tasks, ds.n_workers, len(ds.truth))
+    assert sizes == (rows, tasks, workers, tasks)
+    assert ds.extras["split"] == split
+
+
+def test_crowdspeech_drops_rows_without_worker(tmp_path: Path) -> None:
+    crowd = tmp_path / "crowd.tsv"
+    crowd.write_text(
+        "INPUT:audio\tOUTPUT:transcription\tASSIGNMENT:worker_id\n"
+        "https://x/dev-clean/7.mp3\t\"two\nlines\"\t12\n"
+        "https://x/dev-clean/7.mp3\tno worker\t\n"
+        "https://x/dev-clean/8.mp3\t\"said \"\"hi\"\"\"\t13\n"
+    )
+    gt = tmp_path / "gt.txt"
+    gt.write_text("https://x/dev-clean/7.mp3\tseven\nhttps://x/dev-clean/8.mp3\teight\n")
+    files = {"dev-clean-crowd": crowd, "dev-clean-gt": gt}
+    from crowdtut.datasets._texts import load_crowdspeech
+
+    ds = load_crowdspeech(cd.dataset_info("crowdspeech"), files.__getitem__, False)
+    assert ds.answers["task"].tolist() == ["7", "8"] and ds.answers["worker"].tolist() == [12, 13]
+    assert ds.answers["text"].tolist() == ["two\nlines", 'said "hi"']
+    assert ds.extras["n_dropped"] == 1 and ds.truth.to_dict() == {"7": "seven", "8": "eight"}
+    crowd.write_text("INPUT:audio\tOUTPUT:transcription\tASSIGNMENT:worker_id\nu/7.mp3\tx\tbob\n")
+    with pytest.raises(ValueError, match="non-numeric worker id 'bob'"):
+        load_crowdspeech(cd.dataset_info("crowdspeech"), files.__getitem__, False)
+
+
+def test_options_are_checked(no_mirror: Path) -> None:
+    with pytest.raises(ValueError, match="no split 'train'"):
+        cd.load_dataset("crowdspeech", split="train")
+    with pytest.raises(ValueError, match=r"trec has no splits; split= works for \['crowdsp"):
+        cd.load_dataset("trec", split="dev-clean")
+    with pytest.raises(ValueError, match="crowdspeech has no queries"):
+        cd.load_dataset("crowdspeech", query="radio-2")
+    with pytest.raises(ValueError, match="has no query 'radio-9'"):
+        cd.load_dataset("crowd_clustering_www25", query="radio-9")
+    with pytest.raises(ValueError, match=r"no image_set 'dogs3' in the mirror; it has \['birds5"):
+        cd.load_dataset("crowd_clustering_www25", query="dnd-3", image_set="dogs3")
+    with pytest.raises(ValueError, match="readability has no subsets"):
+        cd.load_dataset("readability", subset=1)
+
+
+def test_crowdwsa2019(use_mirror: Path) -> None:
+    ds = cd.load_dataset("crowdwsa2019")
+    a = ds.answers
+    assert a["task"].str.fullmatch(r"#\d{4}").all() and a["worker"].str.startswith("worker").all()
+    assert set(a["task"]) == set(ds.truth.index)
+    assert ds.truth.loc["#0005"] == "I think that Yamada is the type everybody likes."
+    assert ds.extras["source"].index.equals(ds.truth.index)
+    assert ds.extras["source"].loc["#0005"].startswith("山田")
+    human = ds.extras["human_aggregates"]
+    assert human.shape == (1250, 3) and human["worker"].nunique() == 106
+    assert (human.groupby("task").size() == 5).all()
+    assert int(a.duplicated().sum()) == 81  # same worker, sentence and text
+    assert "missing" not in ds.extras
+
+
+def test_crowdwsa2019_without_the_2024_files(
+    mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copies = _partial_mirror(mirror, tmp_path, "crowdwsa2019")
+    copies["human_aggregates"].unlink()
+    monkeypatch.setenv("CROWDTUT_DATA", str(tmp_path))
+    ds = cd.load_dataset("crowdwsa2019")
+    assert "human_aggregates" not in ds.extras and "source" in ds.extras
+    assert "CrowdWSA2019_J1_label_anonymous_humanagg.tsv" in ds.extras["missing"]
+    assert len(ds.answers) == 2490
+
+
+def test_crowd_clustering_default(use_mirror: Path) -> None:
+    from crowdtut.answers import encode_partitions
+
+    ds = cd.load_dataset("crowd_clustering_www25")
+    a = ds.answers
+    assert ds.extras["query"] == "radio-2" and ds.extras["image_set"] == "birds5"
+    assert a["hit"].nunique() == 9000 and (a.groupby("hit").size() == 2).all()
+    assert a["hit"].str.fullmatch(r"[0-9a-f]{24}:\d+").all()
+    assert ds.extras["n_practice_skipped"] == 300 and len(ds.extras["feedback"]) == 300
+    encoded = encode_partitions(a)
+    assert encoded.n_answers == 9000 and encoded.n_items == 342 and encoded.n_workers == 300
+    assert ds.encode().n_answers == 9000
+    assert ds.truth.groupby(ds.truth).size().tolist() == [60, 60, 58, 57, 57, 50]
+    assert ds.classes == list(range(6))
+    published = ds.extras["published_edge_error"]
+    assert published["edge_error_with_repeats"] == pytest.approx(0.263)
+    assert published["n_questions"] == 9000
+    assert ds.extras["time_ms"].index.equals(pd.Index(a["hit"].unique(), name="hit"))
+    assert not ds.has_images
+
+
+@pytest.mark.parametrize(
+    "query, image_set, hits, per_hit, n_items, edge_error",
+    [
+        ("radio-2", "dogs3", 9000, 2, 473, 0.316),
+        ("radio-4", "birds5", 4500, 4, 342, 0.267),
+        ("dnd-2", "birds5", 9000, 2, 342, 0.158),
+        ("dnd-5", "birds5", 3600, 5, 342, 0.180),
+    ],
+)
+def test_crowd_clustering_queries(
+    use_mirror: Path, query: str, image_set: str, hits: int, per_hit: int, n_items: int,
+    edge_error: float,
+) -> None:
+    ds = cd.load_dataset("crowd_clustering_www25", query=query, image_set=image_set)
+    a = ds.answers
+    assert a["hit"].nunique() == hits and (a.groupby("hit").size() == per_hit).all()
+    assert ds.n_tasks == n_items == len(ds.truth) and ds.n_workers == 300
+    assert ds.extras["n_practice_skipped"] == (300 if query.startswith("radio") else 0)
+    assert ds.extras["published_edge_error"]["edge_error_with_repeats"] == pytest.approx(edge_error)
+    # group codes are 0..k-1 within each answer
+    top = a.groupby("hit")["group"].agg(["max", "nunique"])
+    assert (top["max"] + 1 == top["nunique"]).all()
+
+
+def test_crowd_clustering_images(use_mirror: Path) -> None:
+    ds = cd.load_dataset("crowd_clustering_www25", image_set="dogs3", images="if-available")
+    assert ds.has_images and ds.extras["images"].shape == (473, 64, 64, 3)
+    assert ds.extras["images"].dtype == np.uint8
+
+
+def test_crowd_clustering_images_if_available_without_the_mirror(
+    mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _mirror_without_derived(mirror, tmp_path, "crowd_clustering_www25")
+    monkeypatch.setenv("CROWDTUT_DATA", str(tmp_path))
+    ds = cd.load_dataset("crowd_clustering_www25", images="if-available")
+    assert not ds.has_images and "images_64.npz" in ds.extras["missing"]
+    with pytest.raises(FileNotFoundError, match="missing from the mirror"):
+        cd.load_dataset("crowd_clustering_www25", images=True)
+
+
+def test_crowd_clustering_rejects_a_non_partition(tmp_path: Path) -> None:
+    from crowdtut.datasets._clustering import load_crowd_clustering
+
+    record = {
+        "_id": {"$oid": "w1"},
+        "answer": [{"questionNum": 1, "originalOrder": [1, 2], "clusters": [[1], [1]]}],
+    }
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps([record]))
+    with pytest.raises(ValueError, match="question 1: the clusters"):
+        load_crowd_clustering(
+            cd.dataset_info("crowd_clustering_www25"), lambda role: path, False
+        )
+
+
+def test_parse_summary() -> None:
+    from crowdtut.datasets._clustering import parse_summary
+
+    text = (
+        "Adjacency Matrix\n\tEdge error    : 0.264\nAdjacency (dup)\n\tEdge error    : 0.263\n"
+        "edge error rate mean = 0.263\nedge error rate std = 0.005\n\t# questions         : 9000\n"
+        "\tQuestion error      : 0.263\nVI after spectral clustering:\n2.162 +/- 0.00000000\n"
+    )
+    assert parse_summary(text) == {
+        "edge_error": 0.264,
+        "edge_error_with_repeats": 0.263,
+        "edge_error_mean": 0.263,
+        "edge_error_std": 0.005,
+        "question_error": 0.263,
+        "n_questions": 9000.0,
+        "vi_spectral": 2.162,
+    }
+    assert parse_summary("nothing")["edge_error"] is None
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "truncate"])
+def test_new_dataset_checksum_mismatch(
+    mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    copies = _partial_mirror(mirror, tmp_path, "crowdwsa2019")
+    data = bytearray(copies["answers"].read_bytes())
+    data = data[:-10] if damage == "truncate" else data[:-3] + b"X" + data[-2:]
+    copies["answers"].write_bytes(bytes(data))
+    monkeypatch.setenv("CROWDTUT_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match="checksum mismatch") as err:
+        cd.load_dataset("crowdwsa2019")
+    assert cd.dataset_info("crowdwsa2019").files["answers"].sha256 in str(err.value)

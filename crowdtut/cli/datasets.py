@@ -69,7 +69,7 @@ def run_list(args: argparse.Namespace) -> int:
     from ..datasets import list_datasets
 
     table = list_datasets()
-    table["install"] = table["loadable"] & (table["kind"] != "segmentation")
+    table["install"] = table["loadable"] & table["kind"].isin(_LABEL_KINDS)
     columns = ["name", "kind", "n_tasks", "n_workers", "n_answers", "n_classes", "n_truth",
                "install"]
     with pd.option_context("display.width", 200, "display.max_rows", 500):
@@ -77,12 +77,15 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
+_LABEL_KINDS = ("classification", "vote-counts")  # what answers.json can hold
+
+
 def _info(name: str):
     from ..datasets import dataset_info
 
     info = dataset_info(name)  # KeyError naming close matches
-    if info.kind == "segmentation":
-        raise CLIError(f"{info.name} is segmentation data: answers.json holds class labels only")
+    if info.kind not in _LABEL_KINDS:
+        raise CLIError(f"{info.name} is {info.kind} data: answers.json holds class labels only")
     if not info.loader:
         raise CLIError(f"{info.name} is registered but has no loader yet")
     return info

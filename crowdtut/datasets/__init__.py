@@ -54,6 +54,11 @@ sagemaker-birds     aws/amazon-sagemaker-examples annotation-consolidation demo
 bubil               BU-BIL segmentations, 6 subsets (mirror's aligned arrays, else derived
                     from the published files and cached; subset=1..6)
 mscoco_small        crowd-kit's MS COCO segmentations (Hugging Face hub; not in the mirror)
+readability         pairwise: which passage is harder to read (Chen et al. 2013), grade levels
+music_preferences   pairwise: Urbano et al.'s MTurk music-similarity preferences, ties allowed
+crowdspeech         texts: CrowdSpeech transcriptions of LibriSpeech (split=dev-clean, ...)
+crowdwsa2019        texts: CrowdWSA2019 J1 crowd translations Japanese -> English
+crowd_clustering_www25  clustering: Chen & Vinayak's image grouping queries (query=, image_set=)
 =================== ==========================================================================
 """
 
@@ -67,7 +72,7 @@ import pandas as pd
 
 from ._dataset import CrowdDataset
 from ._fetch import default_cache_dir, fetch_file, sha256_file
-from ._loaders import HAS_IMAGES, HAS_SUBSETS, LOADERS, SELF_FETCHING
+from ._loaders import HAS_IMAGES, LOADERS, OPTIONS, SELF_FETCHING
 from ._registry import REGISTRY, DatasetInfo, RemoteFile, resolve_name
 
 __all__ = [
@@ -82,6 +87,9 @@ __all__ = [
     "load_dataset",
     "sha256_file",
 ]
+
+
+_PLURAL = {"subset": "subsets", "split": "splits", "query": "queries", "image_set": "image sets"}
 
 
 def dataset_info(name: str) -> DatasetInfo:
@@ -102,6 +110,9 @@ def load_dataset(
     download: bool = True,
     images: bool | Literal["if-available"] = False,
     subset=None,
+    split: str | None = None,
+    query: str | None = None,
+    image_set: str | None = None,
 ) -> CrowdDataset:
     """Load a real crowdsourcing dataset.
 
@@ -125,6 +136,13 @@ def load_dataset(
     subset : int, str or list, optional
         Part of a dataset that has parts: BU-BIL's subsets 1..6 (``subset=4``, ``"bubil-4"`` or
         ``[4, 5]``); all of them by default.
+    split : str, optional
+        CrowdSpeech's part: ``"dev-clean"`` (default), ``"dev-other"``, ``"test-clean"``,
+        ``"test-other"``.
+    query, image_set : str, optional
+        crowd_clustering_www25's file: the query (``"radio-2"`` (default), ``"radio-3"``,
+        ``"radio-4"``, ``"dnd-2"`` .. ``"dnd-5"``) and the images (``"birds5"`` (default) or
+        ``"dogs3"``, radio queries only).
 
     Returns
     -------
@@ -155,11 +173,12 @@ def load_dataset(
     def get(role: str) -> Path:
         return fetch_file(info.files[role], data_home=data_home, download=download)
 
-    options: dict = {}
-    if subset is not None:
-        if info.loader not in HAS_SUBSETS:
-            raise ValueError(f"{info.name} has no subsets; subset= works for {list(HAS_SUBSETS)}")
-        options["subset"] = subset
+    given = {"subset": subset, "split": split, "query": query, "image_set": image_set}
+    options = {key: value for key, value in given.items() if value is not None}
+    for key in options:
+        if key not in OPTIONS.get(info.loader, ()):
+            takers = [n for n, i in REGISTRY.items() if key in OPTIONS.get(i.loader, ())]
+            raise ValueError(f"{info.name} has no {_PLURAL[key]}; {key}= works for {takers}")
     if info.loader in SELF_FETCHING:  # files outside info.files (MD5 only; bubil's upstream)
         options.update(data_home=data_home, download=download)
     return LOADERS[info.loader](info, get, images, **options)

@@ -7,7 +7,13 @@ from typing import Any, Hashable
 
 import pandas as pd
 
-from ..answers import CrowdAnswers, DuplicatePolicy, encode_answers
+from ..answers import (
+    CrowdAnswers,
+    DuplicatePolicy,
+    PartitionAnswers,
+    encode_answers,
+    encode_partitions,
+)
 from ._registry import DatasetInfo
 
 __all__ = ["CrowdDataset"]
@@ -22,11 +28,15 @@ class CrowdDataset:
     name : str
         Canonical name in the registry.
     answers : pandas.DataFrame
-        One row per answer, columns ``task``, ``worker``, ``label`` (crowd-kit's layout), the raw
-        rows as published (repeated (task, worker) pairs included; see ``info.n_repeated``).
-        Raises ValueError for datasets without per-worker answers (CIFAR-10H).
+        One row per answer, the raw rows as published (repeated (task, worker) pairs included;
+        see ``info.n_repeated``). The columns depend on ``info.kind``: ``task, worker, label``
+        (classification, crowd-kit's layout; ``segmentation`` for masks), ``worker, left,
+        right, label`` (pairwise), ``task, worker, text`` (texts) or ``hit, worker, item,
+        group`` (clustering). Raises ValueError for datasets without per-worker answers
+        (CIFAR-10H).
     truth : pandas.Series or None
-        True label per task, indexed by task, named ``"truth"``. May cover only some tasks.
+        True label per task (pairwise and clustering: per item), named ``"truth"``. May cover
+        only some tasks.
     classes : list or None
         The label values in order (for most datasets the integer codes ``0..K-1``); pass them to
         aggregators so that a class nobody chose still gets a column.
@@ -80,10 +90,15 @@ class CrowdDataset:
 
     @property
     def n_tasks(self) -> int | None:
-        """Distinct tasks with at least one answer."""
+        """Distinct tasks with at least one answer (pairwise, clustering: distinct items)."""
         if self._answers is None:
             return self.info.n_tasks
-        return int(self._answers["task"].nunique())
+        answers = self._answers
+        if "task" in answers.columns:
+            return int(answers["task"].nunique())
+        if "item" in answers.columns:
+            return int(answers["item"].nunique())
+        return int(pd.concat([answers["left"], answers["right"]]).nunique())
 
     @property
     def n_workers(self) -> int | None:
@@ -92,8 +107,12 @@ class CrowdDataset:
             return self.info.n_workers
         return int(self._answers["worker"].nunique())
 
-    def encode(self, *, duplicates: DuplicatePolicy = "raise") -> CrowdAnswers:
+    def encode(self, *, duplicates: DuplicatePolicy = "raise") -> CrowdAnswers | PartitionAnswers:
         """The answers as integer codes, with this dataset's full list of classes.
+
+        Labels give :class:`~crowdtut.answers.CrowdAnswers`; clustering answers give
+        :class:`~crowdtut.answers.PartitionAnswers` (``duplicates`` does not apply).
+        Pairwise and text answers have no encoding here: ValueError.
 
         Parameters
         ----------
@@ -101,6 +120,13 @@ class CrowdDataset:
             What to do with repeated (task, worker) pairs; see
             :func:`crowdtut.answers.encode_answers`.
         """
+        if self.info.kind == "clustering":
+            return encode_partitions(self.answers)
+        if self.info.kind in ("pairwise", "texts"):
+            raise ValueError(
+                f"{self.name} has {self.info.kind} answers, not labels: use .answers directly "
+                "(encode works for labels and, for clustering, partitions)"
+            )
         return encode_answers(self.answers, classes=self.classes, duplicates=duplicates)
 
     def __repr__(self) -> str:

@@ -366,7 +366,26 @@ from ._mscoco import load_mscoco_small  # noqa: E402
 
 LOADERS.update(bubil=load_bubil, mscoco_small=load_mscoco_small)
 HAS_IMAGES += ("bubil",)
-HAS_SUBSETS = ("bubil",)  # loaders that take subset=
+
+# --- pairwise, text and clustering datasets: their loaders live in their own modules ------------
+from ._clustering import load_crowd_clustering  # noqa: E402
+from ._pairwise import load_music_preferences, load_readability  # noqa: E402
+from ._texts import load_crowdspeech, load_crowdwsa2019  # noqa: E402
+
+LOADERS.update(
+    readability=load_readability,
+    music_preferences=load_music_preferences,
+    crowdspeech=load_crowdspeech,
+    crowdwsa2019=load_crowdwsa2019,
+    crowd_clustering_www25=load_crowd_clustering,
+)
+HAS_IMAGES += ("crowd_clustering_www25",)
+# the keyword options each loader takes besides images (load_dataset checks them)
+OPTIONS: dict[str, tuple[str, ...]] = {
+    "bubil": ("subset",),
+    "crowdspeech": ("split",),
+    "crowd_clustering_www25": ("query", "image_set"),
+}
 # loaders given data_home= and download=: mscoco_small (files without sha256), bubil (derives
 # its arrays from the published files when the prepared ones are missing)
 SELF_FETCHING = ("mscoco_small", "bubil")

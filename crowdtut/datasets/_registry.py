@@ -383,6 +383,209 @@ _CHECKSUMS: dict[str, tuple[str, int]] = {
 }
 
 
+# the five sources added with issue 13's datasets (readability .. crowd clustering)
+_CHECKSUMS.update(
+    {
+        "readability/passage_comparisons.csv": (
+            "c5a842194dc65c747bda36c0cb247c206bcd549fb2e7c02c2a90ddd95750e7d1",
+            135362,
+        ),
+        "readability/gt_df_passage.csv": (
+            "caa220e271cf038316997a7b4210aae74bd264daeeac779a9d6d4f41ebefd00d",
+            130733,
+        ),
+        "readability/baselines.txt": (
+            "f6b6ce4da7fea0c2327b60a6275f8632948c5ece878fede7a21c7676a4f98de7",
+            982,
+        ),
+        "readability/PassagePC.pickle": (
+            "5fe6f515914331f0e39cfb091f71df574789aa5313f4985198f3ad2439d8e3ad",
+            89939,
+        ),
+        "music_preferences/judgments.csv": (
+            "b01acb12c7401e1eb88717ceab96c4028b2837a9a7dc5d356845ebfcaa635e74",
+            766796,
+        ),
+        "music_preferences/MTurk.qrel": (
+            "85efa3910e6bbda61379ac158b2c5f0af8f6dc646b3e3a58bf78eb870d794e4e",
+            5329,
+        ),
+        "crowdspeech/crowdspeech-dev-clean-crowd.tsv": (
+            "1f4f71afab68528d45c58a3292f7246ba7e7b82c1c0d35e7a6ebd955eaf0e8cb",
+            3469829,
+        ),
+        "crowdspeech/crowdspeech-dev-other-crowd.tsv": (
+            "25985223d43eb2108ba0b30bfb83b53ab13e8befdece1c57af56ab991e382cf7",
+            3356749,
+        ),
+        "crowdspeech/crowdspeech-test-clean-crowd.tsv": (
+            "7ad3834d014ac46eded1dbb574872398bc93b532208f7df2e73eaab0ffceb77c",
+            3364479,
+        ),
+        "crowdspeech/crowdspeech-test-other-crowd.tsv": (
+            "fc63b0b099eca0dd5d131ece1c55fa0acfb6dd2b7a42b82074ddc55fffecfc70",
+            3463680,
+        ),
+        "crowdspeech/crowdspeech-dev-clean-gt.txt": (
+            "a57b56c235f206ec208379f10cc42234ab306fbd2c2df8de485253d7074dc67d",
+            490070,
+        ),
+        "crowdspeech/crowdspeech-dev-other-gt.txt": (
+            "8014ff4cea0e92dce77790d33f2ba537a5aeb5ad4ccbe16df862e15c246e45c4",
+            479640,
+        ),
+        "crowdspeech/crowdspeech-test-clean-gt.txt": (
+            "c8fffc106d66792737c4789817be5089eccbd81df794f862392ed895824e7a14",
+            479539,
+        ),
+        "crowdspeech/crowdspeech-test-other-gt.txt": (
+            "cb41e33548d8347cffa3c917c4d60dce43549687e322b3fd0bb328c7f8214c48",
+            495011,
+        ),
+        "crowdwsa2019/CrowdWSA2019_J1_gt.tsv": (
+            "e7e49c944364354d8f74e795b4923041ada332279bdab5dd1c16b7e607a510ab",
+            15560,
+        ),
+        "crowdwsa2019/CrowdWSA2019_J1_jp_en.tsv": (
+            "2f6f1f57b0c5de4428c158d0a2a2a64608549c2fbcd6e6f6bbdd1f3a417cf05e",
+            31265,
+        ),
+        "crowdwsa2019/CrowdWSA2019_J1_label_anonymous.tsv": (
+            "71fcd6e3414d7bb0168e6c2cc20f39c23465e62ca8c75006de17753058c9002d",
+            171441,
+        ),
+        "crowdwsa2019/CrowdWSA2019_J1_label_anonymous_humanagg.tsv": (
+            "2a3303e653b9e2e4364e492c88623778ab2bbc1b86eb3886b0b5090c1768142d",
+            90575,
+        ),
+        "crowd_clustering_www25/data/radio-2-image-birds5-2023.json": (
+            "b78225c57e42f101517f509b040cb4b71f3bf16c0b83e61083c241261a59256e",
+            928779,
+        ),
+        "crowd_clustering_www25/data/radio-2-image-dogs3-2023.json": (
+            "bb86b903712a6a6f74bc0dfd9701971f7dab62900ac85645611bf1087b98472d",
+            930667,
+        ),
+        "crowd_clustering_www25/data/radio-3-image-birds5-2023.json": (
+            "cf22b39884f20a6b4e4f8e73c66b96d02ed19ff6a64d65bfb9a9a5f910559f73",
+            701932,
+        ),
+        "crowd_clustering_www25/data/radio-3-image-dogs3-2023.json": (
+            "95ea977eb3951c68f0fcb275693a9ef8c38383424694b536d64221486c8a0665",
+            703978,
+        ),
+        "crowd_clustering_www25/data/radio-4-image-birds5-2023.json": (
+            "b777e74abbc26145997db2e41bccb4ddc79aba01b8cfaddbdb9869360139de33",
+            587198,
+        ),
+        "crowd_clustering_www25/data/radio-4-image-dogs3-2023.json": (
+            "6fba10628a05ddb3445a6dcaa7ed85837ec7c4ed8a3f7d6aeff6e468af86cf5b",
+            589539,
+        ),
+        "crowd_clustering_www25/data/sd-rq-wp-2-birds5-2023.json": (
+            "82f8a723871d02a8f1c6b1dd57d4d0276650dfb5b9012f180d9be1c8184b148e",
+            3994892,
+        ),
+        "crowd_clustering_www25/data/sd-rq-wp-3-birds5-2023.json": (
+            "e2b99143e8308a7ce94118ea445a35f769c4ee271205aa8e972791ef958b12da",
+            3925607,
+        ),
+        "crowd_clustering_www25/data/sd-rq-wp-4-birds5-2023.json": (
+            "9c3f60ded2e8b4bd44438be0a97b8a95922cf39f919eff039ee06112cfae89cb",
+            3860328,
+        ),
+        "crowd_clustering_www25/data/sd-rq-wp-5-birds5-2023.json": (
+            "76200564ebe79a4218b5dd452e9e9c6ab9b48f0c7812cfbab822903885c6b8af",
+            4089070,
+        ),
+        "crowd_clustering_www25/summaries/radio-2-image-birds5-2023.txt": (
+            "4a275a4ab0df86d51262a1be35aad1545f31a3d52d8de8b9b5b5862e59e8c292",
+            1552,
+        ),
+        "crowd_clustering_www25/summaries/radio-2-image-dogs3-2023.txt": (
+            "2d36e1adeec702f95720703f9cb79bd9e45eea55f1011dea8eec6e3350205991",
+            1180,
+        ),
+        "crowd_clustering_www25/summaries/radio-3-image-birds5-2023.txt": (
+            "4057bf449339d1aab4092ad693ccd163da49866d55406e458cf32017a27ff0b0",
+            1566,
+        ),
+        "crowd_clustering_www25/summaries/radio-3-image-dogs3-2023.txt": (
+            "21aaf42e1ac72b62e389d74d0b9e9ac1c201e825641ae319207da812bdad9bc6",
+            1182,
+        ),
+        "crowd_clustering_www25/summaries/radio-4-image-birds5-2023.txt": (
+            "13f3cc55fe8804c723fff6cacb73f9028e3f9f01e1da8eeb10bb4c6fb00489ed",
+            1580,
+        ),
+        "crowd_clustering_www25/summaries/radio-4-image-dogs3-2023.txt": (
+            "32695eb4024c579e227b72f27cf831fc6f265a54d01766e9517ad2b54701ed91",
+            1182,
+        ),
+        "crowd_clustering_www25/summaries/sd-rq-wp-2-birds5-2023.txt": (
+            "c789004fcb0a2e7312df1ac7e7404c60824ac9aeafdbf7797811b21db4672cc1",
+            1560,
+        ),
+        "crowd_clustering_www25/summaries/sd-rq-wp-2-dogs3-2023.txt": (
+            "142c5ab8f540b298546d86db89b2a35cadf37bb346f3de1ed2b22e1e4b5e6b2d",
+            1177,
+        ),
+        "crowd_clustering_www25/summaries/sd-rq-wp-3-birds5-2023.txt": (
+            "481ba642d5490ede10019723407a8706a4ca5931a858bbf3c7d5a72dfad2d17e",
+            1567,
+        ),
+        "crowd_clustering_www25/summaries/sd-rq-wp-3-dogs3-2023.txt": (
+            "e7e62a81dfa6a6da1eccc79760a709fa42dd5638da0beb5ab2e74892af044b21",
+            1182,
+        ),
+        "crowd_clustering_www25/summaries/sd-rq-wp-4-birds5-2023.txt": (
+            "62c3b59c8140616d552cd706deb81319945cfe29b3f0885591bd0954c569f518",
+            1593,
+        ),
+        "crowd_clustering_www25/summaries/sd-rq-wp-4-dogs3-2023.txt": (
+            "45b71202a0ceb24bf7446e55bffc1f477626e0bc5741eb440ddfce26c9b7195b",
+            1183,
+        ),
+        "crowd_clustering_www25/summaries/sd-rq-wp-5-birds5-2023.txt": (
+            "50a42d668592ce16e6c9a8b5039c3e90dd28875b438fb56334aa45bec02162db",
+            1386,
+        ),
+        "crowd_clustering_www25/summaries/sd-rq-wp-5-dogs3-2023.txt": (
+            "0e49a3be262a375bfb5d50f5e128aa2dfdd28dcdb736a3574b24508e60317168",
+            979,
+        ),
+        "crowd_clustering_www25/summaries/sd-rq-wp-6-birds5-2023.txt": (
+            "380ba9598d4d03df113403e13dad3c8ea056f75673785d7c4591a20798efa57e",
+            1385,
+        ),
+        "crowd_clustering_www25/summaries/sd-rq-wp-6-dogs3-2023.txt": (
+            "995b0fa4c883cec65a5bc63d3f08240fc5a79081539196bf74266f65c5139fc8",
+            978,
+        ),
+        "crowd_clustering_www25/summaries/sd-rq-wp-7-birds5-2023.txt": (
+            "e275dd261cc50c66e7ef4738ae85af2d95ecc9f40dcac75feb410de6bf023d9e",
+            1385,
+        ),
+        "crowd_clustering_www25/summaries/sd-rq-wp-7-dogs3-2023.txt": (
+            "1d8ab102f3c48ba6be994e262d1f0f2e231c69cb4709bd31857488053fd4f15d",
+            987,
+        ),
+        "crowd_clustering_www25/summaries/sd-rq-wp-8-birds5-2023.txt": (
+            "10995af4a73a496e2293a96014d4320aac3f8a459143fcc79275b3dcfded45ab",
+            1385,
+        ),
+        "crowd_clustering_www25/summaries/sd-rq-wp-8-dogs3-2023.txt": (
+            "40f94d15d5c597b12c1e598195d7371b6e550bee6c6d962be49b4b27838cf862",
+            986,
+        ),
+        "crowd_clustering_www25/images_64.npz": (
+            "1fffcaf54179c9861cdcf3e7fab75567b00a21d80ec540d9e105666122ce0ad5",
+            8709634,
+        ),
+    }
+)
+
+
 def _github(repo: str, commit: str, path: str, mirror_path: str) -> RemoteFile:
     """A file published in a GitHub repository, pinned to a commit."""
     sha256, size = _CHECKSUMS[mirror_path]
@@ -1046,6 +1249,344 @@ _register(
         n_classes=2,
         n_truth=100,
         loader="mscoco_small",
+    )
+)
+
+
+# --- pairwise comparisons ---------------------------------------------------------------------
+
+_BORA_REPO = "KaustubhShejole/BoRa_EM"
+_BORA_COMMIT = "b74d86ce6338c1705fda7171016c499ee067d64b"
+_register(
+    DatasetInfo(
+        name="readability",
+        kind="pairwise",
+        summary=(
+            "Which of two passages is harder to read: 11,763 comparisons of 472 passages by 624 "
+            "CrowdFlower workers, with each passage's grade level (1-12)."
+        ),
+        notes=(
+            "answers has crowd-kit's pairwise layout (worker, left, right, label). The processed "
+            "copy records only (winner, loser) per worker, not the order on screen, so left and "
+            "right are canonical: left = the smaller passage id, right = the larger, and label = "
+            "the winner, the passage judged harder to read. Items are the passage ids 0..471, the "
+            "row order of gt_df_passage.csv; truth is their grade level (1-12, higher = harder; "
+            "a ranking truth, with ties: use Kendall's tau or pair accuracy on pairs of different "
+            "grade). The winner has the higher grade in 67.4% of the comparisons. Shejole et "
+            "al.'s processed copy dropped the pairs of passages of the same grade and the "
+            "\"can't decide\" answers (the raw CrowdFlower file is not mirrored), so its numbers "
+            "differ from those on the raw data (crowd-kit's JOSS paper: Spearman .246 for "
+            "Bradley-Terry). 24 rows repeat an earlier (worker, left, right) triple. "
+            "extras['passages'] holds the passage texts. Shejole et al.'s baselines on this "
+            "copy (pair accuracy, Kendall tau with the grades; BT tau .3407, CrowdBT .3779, "
+            "FactorBT .3676) are in the registry file 'baselines' "
+            f"(readability/baselines.txt; upstream {_BORA_REPO}@{_BORA_COMMIT[:7]}:"
+            "real_data/passage/baselines.txt). The comparisons come from a CSV derived from "
+            "PassagePC.pickle (same rows, same order); without a mirror the loader reads the "
+            "pickle itself, with an unpickler that accepts builtin containers only."
+        ),
+        files={
+            "comparisons": _derived(
+                "readability/passage_comparisons.csv",
+                f"{_BORA_REPO}@{_BORA_COMMIT}:real_data/passage/data/PassagePC.pickle (a dict "
+                "worker -> list of (winner, loser)), flattened in dict order",
+            ),
+            "pickle": _github(
+                _BORA_REPO,
+                _BORA_COMMIT,
+                "real_data/passage/data/PassagePC.pickle",
+                "readability/PassagePC.pickle",
+            ),
+            "passages": _github(
+                _BORA_REPO,
+                _BORA_COMMIT,
+                "real_data/passage/data/gt_df_passage.csv",
+                "readability/gt_df_passage.csv",
+            ),
+            "baselines": _github(
+                _BORA_REPO,
+                _BORA_COMMIT,
+                "real_data/passage/baselines.txt",
+                "readability/baselines.txt",
+            ),
+        },
+        licence=(
+            "MIT (licence of the KaustubhShejole/BoRa_EM repository); the original data has no "
+            "stated licence: cite the paper"
+        ),
+        citation=(
+            "X. Chen, P. N. Bennett, K. Collins-Thompson, E. Horvitz. Pairwise ranking "
+            "aggregation in a crowdsourced setting. WSDM 2013. "
+            "Processed copy: K. S. Shejole, T. Agarwal, A. Agarwal, A. Ghosh. Finding the signal "
+            "in the spam: jointly learning rewards and worker reliability from pairwise "
+            "comparisons. UAI 2026."
+        ),
+        url=f"https://github.com/{_BORA_REPO}",
+        n_tasks=472,
+        n_workers=624,
+        n_answers=11763,
+        n_classes=None,
+        n_truth=472,
+        n_repeated=24,
+        aliases=("passage", "readability_pairwise"),
+        loader="readability",
+    )
+)
+
+_URBANO_REPO = "julian-urbano/sigir2010-crowdsourcing"
+_URBANO_COMMIT = "ac8f16f22ccdda027571e73f0b0e17e200134cf4"
+_register(
+    DatasetInfo(
+        name="music_preferences",
+        kind="pairwise",
+        summary=(
+            "Which of two melodies is more similar to a query melody: 2,810 Mechanical Turk "
+            "judgments (281 triples x 10 workers, 79 workers, 11 queries), ties allowed."
+        ),
+        notes=(
+            "Read from the genuine MTurk batch-results file (latin-1). answers has the columns "
+            "worker, left, right, label, query: left and right are the item ids "
+            "'<query>/<docA>' and '<query>/<docB>' (docA shown as A, docB as B; a query melody "
+            "can itself be one of the two variations), label is the preferred item id, or <NA> "
+            "for an 's' (same) answer, a tie: 1,405 of the 2,810 rows. 5 rows have no answer "
+            "at all (Answer.radio empty): their label is <NA> too; extras['no_answer'] lists "
+            "their row numbers, so drop them before treating <NA> as a tie. Workers are the "
+            "anonymised integer WorkerId. extras['raw'] is the MTurk file as read (all 17 "
+            "columns: timings, comments, musical background); extras['qrel'] the authors' "
+            "graded similarity groups per query (columns query, doc, item, group), built from "
+            "these same judgments, so not independent ground truth: truth is None."
+        ),
+        files={
+            "judgments": _github(
+                _URBANO_REPO,
+                _URBANO_COMMIT,
+                "data/judgments.csv",
+                "music_preferences/judgments.csv",
+            ),
+            "qrel": _github(
+                _URBANO_REPO, _URBANO_COMMIT, "data/MTurk.qrel", "music_preferences/MTurk.qrel"
+            ),
+        },
+        licence="CC BY-SA 4.0",
+        citation=(
+            "J. Urbano, J. Morato, M. Marrero, D. Martin. Crowdsourcing preference judgments for "
+            "evaluation of music similarity tasks. ACM SIGIR Workshop on Crowdsourcing for "
+            "Search Evaluation, 2010, 9-16."
+        ),
+        url=f"https://github.com/{_URBANO_REPO}",
+        n_tasks=118,
+        n_workers=79,
+        n_answers=2810,
+        n_classes=None,
+        n_truth=0,
+        aliases=("music", "urbano2010", "sigir2010-crowdsourcing"),
+        loader="music_preferences",
+    )
+)
+
+# --- text answers -----------------------------------------------------------------------------
+
+_VOX_REPO = "pilot7747/VoxDIY"
+_VOX_COMMIT = "1fca2fb4a0a9d1b6db4e738d77df4a6216f85f19"
+CROWDSPEECH_SPLITS = ("dev-clean", "dev-other", "test-clean", "test-other")
+_register(
+    DatasetInfo(
+        name="crowdspeech",
+        kind="texts",
+        summary=(
+            "CrowdSpeech: Toloka transcriptions of LibriSpeech recordings, 7 per utterance, "
+            "with the LibriSpeech reference (split= dev-clean, dev-other, test-clean, test-other)."
+        ),
+        notes=(
+            "split= chooses the part (default dev-clean; the sizes listed are dev-clean's). "
+            "answers has the columns task, worker, text: task = the file stem of INPUT:audio "
+            "(a string, e.g. '76'), worker = ASSIGNMENT:worker_id (int), text = "
+            "OUTPUT:transcription as typed (case, punctuation and line breaks kept: normalise "
+            "before computing WER). The TSV quotes fields that hold tabs, quotes or line "
+            "breaks, so it is read as CSV: a line-by-line reading splits 624 multi-line "
+            "transcriptions of dev-clean into 19,577 rows, 1,280 of them without a worker id. "
+            "Read as CSV, every split has exactly 7 transcriptions per utterance and a worker "
+            "id on every row (dev-clean: 18,921 rows, 2,703 utterances, 748 workers); rows "
+            "without a worker id would be dropped and counted in extras['n_dropped'] (0). "
+            "truth = the LibriSpeech reference per task (lower case letters, apostrophes). The "
+            "audio is not mirrored (the URLs are in extras['audio_url'])."
+        ),
+        files={
+            f"{split}-{part}": _github(
+                _VOX_REPO,
+                _VOX_COMMIT,
+                f"data/crowdspeech-{split}-{part}.{ext}",
+                f"crowdspeech/crowdspeech-{split}-{part}.{ext}",
+            )
+            for split in CROWDSPEECH_SPLITS
+            for part, ext in (("crowd", "tsv"), ("gt", "txt"))
+        },
+        licence="CC BY 4.0",
+        citation=(
+            "N. Pavlichenko, I. Stelmakh, D. Ustalov. CrowdSpeech and Vox DIY: benchmark "
+            "dataset for crowdsourced audio transcription. NeurIPS 2021 Datasets and "
+            "Benchmarks. LibriSpeech: V. Panayotov, G. Chen, D. Povey, S. Khudanpur. "
+            "Librispeech: an ASR corpus based on public domain audio books. ICASSP 2015."
+        ),
+        url=f"https://github.com/{_VOX_REPO}",
+        n_tasks=2703,
+        n_workers=748,
+        n_answers=18921,
+        n_classes=None,
+        n_truth=2703,
+        aliases=("crowd_speech", "voxdiy"),
+        loader="crowdspeech",
+    )
+)
+
+_WSA_REPO = "garfieldpigljy/CrowdWSA2019"
+_WSA_COMMIT = "2cb655639c9ffbf16b328c34a04b60c6d3920f95"
+_register(
+    DatasetInfo(
+        name="crowdwsa2019",
+        kind="texts",
+        summary=(
+            "CrowdWSA2019 J1: 2,490 crowd translations (Japanese to English) of 250 sentences by "
+            "70 workers, with the reference translation."
+        ),
+        notes=(
+            "answers has the columns task, worker, text: task = the sentence id ('#0005'), "
+            "worker = the anonymised id ('worker0'), text = the worker's English translation. "
+            "235 rows repeat an earlier (task, worker) pair (81 of them with the same text): "
+            "kept raw. truth = the reference English sentence per task (trueanswer of the _gt "
+            "file). extras['source'] = the Japanese sentence per task; extras['human_aggregates']"
+            " = the answers of 106 crowd aggregators who merged the workers' translations "
+            "(Li, EMNLP 2024; 5 per sentence), both from the 'Additional Data 2024' folder. "
+            "The files quote fields that hold commas or quotes, so they are read as CSV with "
+            "tabs; read so, the English column of the jp_en file equals the reference."
+        ),
+        files={
+            "answers": _github(
+                _WSA_REPO,
+                _WSA_COMMIT,
+                "data/CrowdWSA2019_J1_label_anonymous.tsv",
+                "crowdwsa2019/CrowdWSA2019_J1_label_anonymous.tsv",
+            ),
+            "truth": _github(
+                _WSA_REPO,
+                _WSA_COMMIT,
+                "data/CrowdWSA2019_J1_gt.tsv",
+                "crowdwsa2019/CrowdWSA2019_J1_gt.tsv",
+            ),
+            "source": _github(
+                _WSA_REPO,
+                _WSA_COMMIT,
+                "data/Additional Data 2024/CrowdWSA2019_J1_jp_en.tsv",
+                "crowdwsa2019/CrowdWSA2019_J1_jp_en.tsv",
+            ),
+            "human_aggregates": _github(
+                _WSA_REPO,
+                _WSA_COMMIT,
+                "data/Additional Data 2024/CrowdWSA2019_J1_label_anonymous_humanagg.tsv",
+                "crowdwsa2019/CrowdWSA2019_J1_label_anonymous_humanagg.tsv",
+            ),
+        },
+        licence="CC BY 4.0",
+        citation=(
+            "J. Li, F. Fukumoto. A dataset of crowdsourced word sequences: collections and "
+            "answer aggregation for ground truth creation. AnnoNLP 2019, 24-28. "
+            "doi:10.18653/v1/D19-5904"
+        ),
+        url=f"https://github.com/{_WSA_REPO}",
+        n_tasks=250,
+        n_workers=70,
+        n_answers=2490,
+        n_classes=None,
+        n_truth=250,
+        n_repeated=235,
+        aliases=("crowdwsa", "crowdwsa2019_j1", "crowd_wsa2019"),
+        loader="crowdwsa2019",
+    )
+)
+
+# --- crowd clustering (Chen & Vinayak, WWW 2025) ---------------------------------------------
+
+_CC_REPO = "kitkatdafu/cognitive-overload-contextual-bias"
+_CC_COMMIT = "fd37bfb2803ac97b569136bf3519e3abeee3b797"
+# query name -> upstream file stem prefix; the image sets each query has in the mirror
+CLUSTERING_QUERIES = {
+    **{f"radio-{m}": (f"radio-{m}-image", ("birds5", "dogs3")) for m in (2, 3, 4)},
+    **{f"dnd-{m}": (f"sd-rq-wp-{m}", ("birds5",)) for m in (2, 3, 4, 5)},
+}
+
+
+def _clustering_files() -> dict[str, RemoteFile]:
+    files = {}
+    for query, (stem, image_sets) in CLUSTERING_QUERIES.items():
+        for image_set in image_sets:
+            name = f"{stem}-{image_set}-2023"
+            files[f"{query}-{image_set}"] = _github(
+                _CC_REPO,
+                _CC_COMMIT,
+                f"analysis/data/{name}.json",
+                f"crowd_clustering_www25/data/{name}.json",
+            )
+            files[f"summary:{query}-{image_set}"] = _github(
+                _CC_REPO,
+                _CC_COMMIT,
+                f"analysis/summaries/{name}.txt",
+                f"crowd_clustering_www25/summaries/{name}.txt",
+            )
+    files["images"] = _derived(
+        "crowd_clustering_www25/images_64.npz",
+        f"{_CC_REPO}@{_CC_COMMIT}:datasets/{{birds5,dogs3}}/<id>.jpg resized to 64x64 "
+        "(Pillow LANCZOS): X_<set> uint8 (n, 64, 64, 3) and image_id_<set> (row = item id)",
+    )
+    return files
+
+
+_register(
+    DatasetInfo(
+        name="crowd_clustering_www25",
+        kind="clustering",
+        summary=(
+            "Real crowd clustering of bird and dog images: 300 workers each answer small "
+            "same/different (radio) or drag-and-drop grouping queries (query=, image_set=)."
+        ),
+        notes=(
+            "query= chooses the interface and the number M of images per question: 'radio-2', "
+            "'radio-3', 'radio-4' (radio buttons; image_set 'birds5' or 'dogs3') or 'dnd-2' .. "
+            "'dnd-5' (drag and drop; 'birds5' only: the dogs3 drag-and-drop files and birds5 "
+            "with 6-8 images are larger than 4 MiB upstream and not mirrored). Defaults: "
+            "radio-2, birds5 (the sizes listed). answers has the partition layout of "
+            "crowdtut.answers.encode_partitions: hit, worker, item, group, one row per image of "
+            "each answered question; hit = '<worker>:<questionNum>', worker = the record's "
+            "$oid, item = the image id, group = the index of the cluster the worker put it in "
+            "(0-based, in the worker's order). Each radio record starts with an empty practice "
+            "question (questionNum 0, no images), skipped: 300 per radio file, counted in "
+            "extras['n_practice_skipped']; drag-and-drop practice questions are stored apart "
+            "and not read. The closing feedback of each record is in extras['feedback']. "
+            "truth = the class of each item (birds5: 6 species, ids [0,60) [60,120) [120,178) "
+            "[178,235) [235,292) [292,342); dogs3: 3 breeds, [0,172) [172,322) [322,473); from "
+            "upstream analysis/tools.py). extras['published_edge_error'] = the authors' "
+            "summary numbers for the file (edge error with and without repeated pairs, "
+            "question error, variation of information after spectral clustering); "
+            "extras['time_ms'] = the time per question. images=True adds extras['images'] "
+            "(n, 64, 64, 3) uint8, row = item id, from a derived file only a mirror provides."
+        ),
+        files=_clustering_files(),
+        licence=(
+            "no licence file upstream; the authors' README cites the Zenodo record "
+            "10.5281/zenodo.14799397: cite the paper and say so where the data is used"
+        ),
+        citation=(
+            "Y. Chen, R. K. Vinayak. Query design for crowdsourced clustering: effect of "
+            "cognitive overload and contextual bias. The Web Conference (WWW) 2025. "
+            "doi:10.1145/3696410.3714587"
+        ),
+        url=f"https://github.com/{_CC_REPO}",
+        n_tasks=342,
+        n_workers=300,
+        n_answers=18000,
+        n_classes=6,
+        n_truth=342,
+        aliases=("crowd_clustering", "chen2025", "cognitive-overload-contextual-bias"),
+        loader="crowd_clustering_www25",
     )
 )
 

@@ -1,0 +1,137 @@
+"""Loaders of text-answer datasets: CrowdSpeech (Pavlichenko et al. 2021) and CrowdWSA2019 J1
+(Li & Fukumoto 2019). ``answers`` has the columns ``task, worker, text``."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from ._dataset import CrowdDataset
+from ._registry import CROWDSPEECH_SPLITS, DatasetInfo
+
+__all__ = ["load_crowdspeech", "load_crowdwsa2019"]
+
+GetFile = Callable[[str], Path]
+
+
+def _dataset(info: DatasetInfo, answers, truth, extras) -> CrowdDataset:
+    return CrowdDataset(
+        name=info.name,
+        truth=truth,
+        classes=None,
+        description=f"{info.summary}\n\n{info.notes}",
+        licence=info.licence,
+        citation=info.citation,
+        url=info.url,
+        info=info,
+        extras=extras,
+        _answers=answers,
+    )
+
+
+def _read_tsv(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A tab-separated file whose fields may be quoted (CSV rules), every value a string."""
+    frame = pd.read_csv(
+        path,
+        sep="\t",
+        dtype=str,
+        keep_default_na=False,
+        header=None if columns else "infer",
+        names=columns,
+    )
+    return frame
+
+
+def _stem(urls: pd.Series) -> pd.Series:
+    return urls.map(lambda url: PurePosixPath(url).stem)
+
+
+def load_crowdspeech(
+    info: DatasetInfo, get: GetFile, images: bool, split: str | None = None
+) -> CrowdDataset:
+    """One split of CrowdSpeech; task = the file stem of the audio URL."""
+    split = "dev-clean" if split is None else split
+    if split not in CROWDSPEECH_SPLITS:
+        raise ValueError(f"crowdspeech has no split {split!r}; choose one of {CROWDSPEECH_SPLITS}")
+    raw = _read_tsv(get(f"{split}-crowd"))
+    expected = ["INPUT:audio", "OUTPUT:transcription", "ASSIGNMENT:worker_id"]
+    if list(raw.columns) != expected:
+        raise ValueError(f"crowdspeech-{split}-crowd.tsv has columns {list(raw.columns)}")
+    worker = raw["ASSIGNMENT:worker_id"].str.strip()
+    has_worker = (worker != "").to_numpy()
+    n_dropped = int((~has_worker).sum())
+    raw, worker = raw[has_worker], worker[has_worker]
+    if not worker.str.fullmatch(r"\d+").all():
+        bad = worker[~worker.str.fullmatch(r"\d+")].iloc[0]
+        raise ValueError(f"crowdspeech-{split}-crowd.tsv has a non-numeric worker id {bad!r}")
+    answers = pd.DataFrame(
+        {
+            "task": _stem(raw["INPUT:audio"]).to_numpy(object),
+            "worker": worker.to_numpy(np.int64),
+            "text": raw["OUTPUT:transcription"].to_numpy(object),
+        }
+    )
+    gt = _read_tsv(get(f"{split}-gt"), ["audio", "text"])
+    tasks = pd.Index(_stem(gt["audio"]).to_numpy(object), name="task")
+    if not tasks.is_unique:
+        raise ValueError(f"crowdspeech-{split}-gt.txt lists an audio file twice")
+    truth = pd.Series(gt["text"].to_numpy(object), index=tasks, name="truth")
+    audio = pd.Series(gt["audio"].to_numpy(object), index=tasks, name="audio_url")
+    extras = {"split": split, "n_dropped": n_dropped, "audio_url": audio}
+    return _dataset(info, answers, truth, extras)
+
+
+def load_crowdwsa2019(info: DatasetInfo, get: GetFile, images: bool) -> CrowdDataset:
+    """CrowdWSA2019 J1: task = sentence id, worker = anonymised id, text = translation."""
+    raw = _read_tsv(get("answers"))
+    if list(raw.columns) != ["worker", "sentence", "workeranswer"]:
+        raise ValueError(f"CrowdWSA2019_J1_label_anonymous.tsv has columns {list(raw.columns)}")
+    answers = pd.DataFrame(
+        {
+            "task": raw["sentence"].to_numpy(object),
+            "worker": raw["worker"].to_numpy(object),
+            "text": raw["workeranswer"].to_numpy(object),
+        }
+    )
+    gt = _read_tsv(get("truth"))
+    truth = pd.Series(
+        gt["trueanswer"].to_numpy(object),
+        index=pd.Index(gt["sentence"].to_numpy(object), name="task"),
+        name="truth",
+    )
+    extras: dict = {}
+    absent = []
+    for role in ("source", "human_aggregates"):  # the 2024 additions: optional
+        try:
+            extras[role] = _READ_EXTRA[role](_read_tsv(get(role)))
+        except FileNotFoundError:
+            absent.append(info.files[role].mirror_path)
+    if absent:
+        extras["missing"] = (
+            f"Not loaded: {', '.join(absent)} (not found); the answers and the truth are loaded."
+        )
+    return _dataset(info, answers, truth, extras)
+
+
+def _source(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series(
+        frame["sentence_in_source_language_Japanese"].to_numpy(object),
+        index=pd.Index(frame["sentence"].to_numpy(object), name="task"),
+        name="source",
+    )
+
+
+def _human_aggregates(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "task": frame["sentence"].to_numpy(object),
+            "worker": frame["worker"].to_numpy(object),
+            "text": frame["workeranswer"].to_numpy(object),
+        }
+    )
+
+
+_READ_EXTRA = {"source": _source, "human_aggregates": _human_aggregates}
