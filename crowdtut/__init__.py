@@ -14,7 +14,7 @@ __all__ = ["CrowdAnswers", "encode_answers", "__version__"]
 
 _SUBMODULES = {
     "aggregation", "answers", "datasets", "deep", "evaluation", "identification", "io", "metrics",
-    "plotting", "simulate",
+    "plotting", "quality", "simulate",
 }
 
 

@@ -29,6 +29,7 @@ _WHERE = {
     "PlantNet": "classification.peerannot",
     "TwoThird": "classification.peerannot",
     "BinaryRelevance": "classification.multilabel",
+    "GoldMajorityVote": "classification.gold",
     "SegmentationMajorityVote": "segmentation",
     "SegmentationEM": "segmentation",
     "SegmentationRASA": "segmentation",
