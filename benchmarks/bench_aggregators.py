@@ -59,6 +59,7 @@ def models() -> dict[str, agg.ClassificationAggregator]:
     for name in ("GLAD", "MACE"):
         if hasattr(agg, name):
             out[name] = getattr(agg, name)()
+    out.update({k: v for k, v in new_models(binary=False).items() if k not in out})  # models branch
     return out
 
 
@@ -151,7 +152,14 @@ def main() -> None:
     parser.add_argument("--real", action="store_true", help="also run the real truth-inference sets")
     parser.add_argument("--scale", action="store_true", help="also run DawidSkene on 10M answers")
     parser.add_argument("--crowdkit-python", help="a Python with crowd-kit, to measure it on the same data")
+    parser.add_argument("--new-models", action="store_true",
+                        help="only the models branch's table: KOS, MMSR, EBCC, WDS, PlantNet, TwoThird")
     args = parser.parse_args()
+    if args.new_models:
+        pd.set_option("display.width", 160)
+        table = real_new(args.crowdkit_python)
+        print("\naccuracy\n", table.pivot(index="dataset", columns="method", values="accuracy").round(3).to_string())
+        return
     pd.set_option("display.width", 160)
     print(synthetic(args.repeats, args.crowdkit_python).round(4).to_string())
     if args.real:
@@ -160,6 +168,84 @@ def main() -> None:
         print("\nmedian seconds per fit\n", sec.round(3).to_string())
     if args.scale:
         scale()
+
+
+
+
+# --- the "models" branch: KOS, M-MSR, EBCC, WDS, PlantNet, TwoThird on the real sets --------------
+# Run: ``python benchmarks/bench_aggregators.py --new-models [--crowdkit-python PATH]``.
+# Peers in the same table: crowd-kit 1.4.2's KOS and MMSR run on the very same answers (as a
+# subprocess, with a time limit per fit), and the EBCC authors' published accuracy per set
+# (yuan-li/truth-inference-at-scale, code/test_ebcc.ipynb: best ELBO of 40 seeds, empirical
+# prior, ties split; dataset names mapped to the mirror's).
+EBCC_PUBLISHED = {
+    "cf": 0.883333, "cf_amt": 0.856667, "ms": 0.787143, "sp": 0.915183, "sp_amt": 0.944,
+    "zencrowd_all": 0.862255, "zencrowd_in": 0.780882, "zencrowd_us": 0.912255,
+    "d_product": 0.934937, "d_possent": 0.961, "s_face": 0.635274, "s_adult": 0.747748,
+    "bluebird": 0.861111, "dog": 0.840149, "rte": 0.93125, "trec": 0.703736, "web": 0.768564,
+}
+NEW_SETS = ["bluebird", "dog", "rte", "trec", "web", "cf", "cf_amt", "ms", "sp", "sp_amt",
+            "zencrowd_all", "zencrowd_in", "zencrowd_us", "d_product", "d_possent", "s_face",
+            "s_rel", "s_adult", "fact_eval"]
+
+_CROWDKIT_NEW = r'''
+import json, sys, time
+import pandas as pd
+from crowdkit import aggregation as ck
+answers = pd.read_csv(sys.argv[1]); truth = pd.read_csv(sys.argv[2], index_col=0).iloc[:, 0]
+model = {"KOS": ck.KOS, "MMSR": ck.MMSR}[sys.argv[3]]()
+start = time.perf_counter()
+try:
+    labels = model.fit_predict(answers)
+    result = float((labels.reindex(truth.index) == truth).mean())
+except Exception as error:  # crowd-kit fails on some sets: report it
+    result = type(error).__name__
+print(json.dumps({"accuracy": result, "seconds": time.perf_counter() - start}))
+'''
+
+
+def new_models(binary: bool) -> dict[str, agg.ClassificationAggregator]:
+    out = {"MMSR": agg.MMSR(), "EBCC": agg.EBCC(), "WDS": agg.WDS(), "PlantNet": agg.PlantNet(),
+           "TwoThird": agg.TwoThird(), "DawidSkene": agg.DawidSkene(), "MajorityVote": agg.MajorityVote()}
+    if binary:
+        out = {"KOS": agg.KOS(), **out}
+    return out
+
+
+def crowdkit_new(python: str, answers: pd.DataFrame, truth: pd.Series, method: str,
+                 timeout: float = 600.0) -> tuple:
+    with tempfile.TemporaryDirectory() as tmp:
+        answers.to_csv(Path(tmp) / "answers.csv", index=False)
+        truth.to_csv(Path(tmp) / "truth.csv")
+        try:
+            out = subprocess.run([python, "-c", _CROWDKIT_NEW, f"{tmp}/answers.csv", f"{tmp}/truth.csv",
+                                  method], check=True, capture_output=True, text=True, timeout=timeout).stdout
+        except subprocess.TimeoutExpired:
+            return f">{timeout:.0f}s", None
+    measured = json.loads(out.strip().splitlines()[-1])
+    return measured["accuracy"], measured["seconds"]
+
+
+def real_new(crowdkit_python: str | None) -> pd.DataFrame:
+    from crowdtut.datasets import load_dataset
+
+    rows = []
+    for ds_name in NEW_SETS:
+        ds = load_dataset(ds_name)
+        data = encode_answers(ds.answers, duplicates="keep")
+        binary = data.n_classes == 2
+        for name, model in new_models(binary).items():
+            seconds, _, labels = measure(model, data, 1)
+            row = {"dataset": ds_name, "method": name, "accuracy": accuracy(labels, ds.truth),
+                   "seconds": seconds, "peer": None, "peer acc": None, "peer s": None}
+            if name == "EBCC" and ds_name in EBCC_PUBLISHED:
+                row.update({"peer": "authors", "peer acc": EBCC_PUBLISHED[ds_name]})
+            if name in ("KOS", "MMSR") and crowdkit_python:
+                acc, sec = crowdkit_new(crowdkit_python, ds.answers, ds.truth, name)
+                row.update({"peer": "crowd-kit 1.4.2", "peer acc": acc, "peer s": sec})
+            rows.append(row)
+            print(pd.DataFrame([row]).to_string(header=not rows[:-1], index=False), flush=True)
+    return pd.DataFrame(rows)
 
 
 if __name__ == "__main__":

@@ -436,6 +436,54 @@ AGGREGATORS = _registry(
         ),
         fixed=(("random_state", 0),),
     ),
+    # --- models of the "models" branch: crowd-kit's KOS, M-MSR, EBCC, peerannot's WDS, PlantNet,
+    # TwoThird (peerannot's strategy names)
+    Strategy(
+        "KOS", f"{_AGG}:KOS", "Karger, Oh and Shah's message passing (binary labels, hard)",
+        hard=True,
+        params=(
+            Param("n_iter", "n_iter", int, 100, "message updates"),
+            Param("init", "init", str, "random", "first worker messages", choices=("random", "ones")),
+            Param("seed", "random_state", int, 0, "seed of the random start"),
+        ),
+    ),
+    Strategy(
+        "MMSR", f"{_AGG}:MMSR", "matrix mean-subsequence-reduced skills, then a weighted vote "
+        "(Ma and Olshevsky, 2020)",
+        params=(
+            Param("n_iter", "n_iter", int, 10_000, "maximum sweeps"),
+            Param("sign_pairs", "sign_pairs", str, "observed", "pairs used for the signs",
+                  choices=("observed", "all")),
+            Param("seed", "random_state", int, 0, "seed of the starting vector"),
+        ),
+        aliases=("M-MSR",),
+    ),
+    Strategy(
+        "EBCC", f"{_AGG}:EBCC", "enhanced Bayesian classifier combination, worker confusion per "
+        "subtype (Li, Rubinstein and Cohn, 2019)",
+        params=(
+            Param("M", "n_subtypes", int, 10, "subtypes per class"),
+            Param("n_restarts", "n_restarts", int, 1, "random starts, best evidence bound kept"),
+            Param("n_iter", "n_iter", int, 500, "maximum variational rounds"),
+            Param("seed", "random_state", int, 1234, "seed of the subtype split"),
+        ),
+    ),
+    Strategy(
+        "WDS", f"{_AGG}:WDS", "votes weighted by the diagonal of Dawid-Skene's confusion matrices",
+        params=(_N_ITER, _TOL),
+    ),
+    Strategy(
+        "PlantNet", f"{_AGG}:PlantNet",
+        "Pl@ntNet's vote weighted by the number of classes each user identified (hard)", hard=True,
+        params=(
+            Param("alpha", "alpha", float, 1.0, "exponent of the weight's growing term"),
+            Param("beta", "beta", float, 1.0, "exponent of the weight's shrinking term"),
+        ),
+    ),
+    Strategy(
+        "TwoThird", f"{_AGG}:TwoThird", "majority vote; consensus when two thirds agree (hard)",
+        hard=True,
+    ),
     Strategy(
         "MDS", f"{_AGG}:ModifiedDawidSkene",
         "SageMaker Ground Truth's modified Dawid-Skene (shrinkage toward the crowd)",

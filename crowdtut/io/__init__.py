@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from ._atomic import atomic_write
 from .dense import from_dense, to_dense
+from .labelstudio import read_labelstudio
+from .mturk import read_mturk
 from .peerannot import PeerannotCodes, PeerannotFolder, read_peerannot, write_peerannot
 from .toloka import TolokaExport, read_toloka, url_stem
 
@@ -45,4 +47,6 @@ __all__ = [
     "TolokaExport",
     "read_toloka",
     "url_stem",
+    "read_mturk",
+    "read_labelstudio",
 ]

@@ -20,6 +20,13 @@ _WHERE = {
     "GLAD": "glad",
     "MACE": "mace",
     "ModifiedDawidSkene": "modified_dawid_skene",
+    "KOS": "kos",
+    "MMSR": "mmsr",
+    "EBCC": "ebcc",
+    "WDS": "peerannot",
+    "PlantNet": "peerannot",
+    "TwoThird": "peerannot",
+    "BinaryRelevance": "multilabel",
 }
 __all__ = list(_WHERE)
 __getattr__, __dir__ = lazy_attributes(__name__, _WHERE)
