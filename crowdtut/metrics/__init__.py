@@ -7,7 +7,7 @@ that names it. Answers come in the long form (columns ``task``, ``worker``, ``la
 :class:`~crowdtut.answers.CrowdAnswers`; see :func:`crowdtut.answers.encode_answers`.
 
 One module per thing scored: :mod:`.labels` (labels, probabilities, the crowd's agreement),
-:mod:`.masks` and :mod:`.partitions`.
+:mod:`.masks`, :mod:`.partitions` and :mod:`.edges`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from .labels import (
     vote_entropy,
     worker_accuracy,
 )
+from .edges import edge_errors
 from .masks import dice, iou, mean_iou
 from .partitions import (
     adjusted_rand_index,
@@ -52,4 +53,5 @@ __all__ = [
     "intruder_quality",
     "pair_counting_ari",
     "worker_pairwise_ari",
+    "edge_errors",
 ]
