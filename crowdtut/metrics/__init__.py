@@ -8,6 +8,7 @@ that names it. Answers come in the long form (columns ``task``, ``worker``, ``la
 
 One module per thing scored: :mod:`.labels` (labels, probabilities, the crowd's agreement),
 :mod:`.masks`, :mod:`.partitions` and :mod:`.rankings`.
+:mod:`.masks`, :mod:`.partitions` and :mod:`.edges`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .labels import (
     vote_entropy,
     worker_accuracy,
 )
+from .edges import edge_errors
 from .masks import dice, iou, mean_iou
 from .rankings import kendall_tau, ndcg_at_k, spearman_rho
 from .partitions import (
@@ -61,4 +63,5 @@ __all__ = [
     "kendall_tau",
     "spearman_rho",
     "ndcg_at_k",
+    "edge_errors",
 ]
