@@ -442,19 +442,19 @@ AGGREGATORS = _registry(
         "KOS", f"{_AGG}:KOS", "Karger, Oh and Shah's message passing (binary labels, hard)",
         hard=True,
         params=(
-            Param("n_iter", "n_iter", int, 100, "message updates"),
-            Param("init", "init", str, "random", "first worker messages", choices=("random", "ones")),
-            Param("seed", "random_state", int, 0, "seed of the random start"),
+            Param("n_iter", "n_iter", int, "message updates", low=0),
+            Param("init", "init", str, "first worker messages", choices=("random", "ones")),
+            Param("seed", "random_state", int, "seed of the random start", low=0),
         ),
     ),
     Strategy(
         "MMSR", f"{_AGG}:MMSR", "matrix mean-subsequence-reduced skills, then a weighted vote "
         "(Ma and Olshevsky, 2020)",
         params=(
-            Param("n_iter", "n_iter", int, 10_000, "maximum sweeps"),
-            Param("sign_pairs", "sign_pairs", str, "observed", "pairs used for the signs",
+            Param("n_iter", "n_iter", int, "maximum sweeps", low=0),
+            Param("sign_pairs", "sign_pairs", str, "pairs used for the signs",
                   choices=("observed", "all")),
-            Param("seed", "random_state", int, 0, "seed of the starting vector"),
+            Param("seed", "random_state", int, "seed of the starting vector", low=0),
         ),
         aliases=("M-MSR",),
     ),
@@ -462,10 +462,10 @@ AGGREGATORS = _registry(
         "EBCC", f"{_AGG}:EBCC", "enhanced Bayesian classifier combination, worker confusion per "
         "subtype (Li, Rubinstein and Cohn, 2019)",
         params=(
-            Param("M", "n_subtypes", int, 10, "subtypes per class"),
-            Param("n_restarts", "n_restarts", int, 1, "random starts, best evidence bound kept"),
-            Param("n_iter", "n_iter", int, 500, "maximum variational rounds"),
-            Param("seed", "random_state", int, 1234, "seed of the subtype split"),
+            Param("M", "n_subtypes", int, "subtypes per class", low=1),
+            Param("n_restarts", "n_restarts", int, "random starts, best evidence bound kept", low=1),
+            Param("n_iter", "n_iter", int, "maximum variational rounds", low=0),
+            Param("seed", "random_state", int, "seed of the subtype split", low=0),
         ),
     ),
     Strategy(
@@ -476,8 +476,8 @@ AGGREGATORS = _registry(
         "PlantNet", f"{_AGG}:PlantNet",
         "Pl@ntNet's vote weighted by the number of classes each user identified (hard)", hard=True,
         params=(
-            Param("alpha", "alpha", float, 1.0, "exponent of the weight's growing term"),
-            Param("beta", "beta", float, 1.0, "exponent of the weight's shrinking term"),
+            Param("alpha", "alpha", float, "exponent of the weight's growing term", low=0),
+            Param("beta", "beta", float, "exponent of the weight's shrinking term", low=0),
         ),
     ),
     Strategy(

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ...answers import CrowdAnswers
-from .._base import ClassificationAggregator
+from .._base import ClassificationAggregator, check_random_state
 from ..._checks import check_non_negative, check_positive_int
 from .._em import normalize_log
 from .voting import vote_shares
@@ -94,6 +94,7 @@ class EBCC(ClassificationAggregator):
 
     def _validate_params(self) -> None:
         check_positive_int("n_subtypes", self.n_subtypes)
+        check_random_state(self.random_state)
         check_positive_int("n_restarts", self.n_restarts)
         if not isinstance(self.empirical_prior, (bool, np.bool_)):
             raise ValueError(f"empirical_prior={self.empirical_prior!r}; expected True or False")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...answers import CrowdAnswers
-from .._base import ClassificationAggregator
+from .._base import ClassificationAggregator, check_random_state
 from ..._checks import check_choice, check_non_negative, check_positive_int
 from .._em import normalize_log
 
@@ -178,6 +178,7 @@ class MMSR(ClassificationAggregator):
     def _validate_params(self) -> None:
         check_positive_int("n_iter", self.n_iter, allow_zero=True)
         check_non_negative("tol", self.tol)
+        check_random_state(self.random_state)
         check_choice("sign_pairs", self.sign_pairs, ("observed", "all"))
 
     def _fit(self, data: CrowdAnswers):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ...answers import CrowdAnswers, DuplicatePolicy, encode_answers
-from .._base import ClassificationAggregator
+from .._base import ClassificationAggregator, check_random_state
 from ..._checks import check_choice, check_non_negative, check_positive_int
 from .dawid_skene import DawidSkene
 from .voting import break_ties, vote_shares, weighted_votes
@@ -63,6 +63,7 @@ class WDS(ClassificationAggregator):
             minlength=data.n_tasks * k,
         ).reshape(data.n_tasks, k)
         self.confusion_ = ds.confusion_
+        self.n_iter_, self.converged_ = ds.n_iter_, ds.converged_
         return vote_shares(votes)
 
 
@@ -104,6 +105,7 @@ class TwoThird(ClassificationAggregator):
 
     def _validate_params(self) -> None:
         check_choice("tie_break", self.tie_break, ("first", "random"))
+        check_random_state(self.random_state)
 
     def _fit(self, data: CrowdAnswers):
         votes = data.vote_counts

@@ -68,6 +68,10 @@ class PairwiseAggregator(Estimator):
                 stacklevel=2,
             )
         scores = np.asarray(self._fit(data), dtype=np.float64)
+        history = getattr(self, "loss_history_", None)
+        if history is not None and len(history) == self.n_iter_ + 1:
+            # one entry per iteration, as in every iterative model (the start is not an iteration)
+            self.loss_history_ = np.asarray(history)[1:]
         self.scores_ = data.item_series(scores, name="score")
         self.scores_.index.name = "item"
         self.ranks_ = self.scores_.rank(ascending=False, method="min").astype(np.int64)

@@ -75,28 +75,22 @@ class BradleyTerry(PairwiseAggregator):
         s, self.n_iter_, self.converged_, self.loss_history_ = solver(
             data.winner, data.loser, data.n_items, alpha=self.alpha, max_iter=self.n_iter, tol=self.tol
         )
-        self._fisher = (s, data.winner, data.loser, data.items)
-        self.__dict__.pop("_standard_errors", None)
+        self.standard_errors_ = self._standard_errors(s, data.winner, data.loser, data.items)
         return s
 
-    @property
-    def standard_errors_(self) -> pd.Series:
-        """Standard errors of the scores relative to their mean, from the inverse Hessian of the
-        penalised negative log-likelihood at the optimum (computed on first use). A shift of
-        every score leaves the likelihood unchanged, so only the prior pins the mean; the
-        uncertainty of the ranking is that of the centred scores."""
-        if "_fisher" not in self.__dict__:
-            raise NotFittedError("BradleyTerry has no attribute 'standard_errors_' yet: call fit(answers) first")
-        if "_standard_errors" not in self.__dict__:
-            s, winner, loser, items = self._fisher
-            if len(s) <= DENSE_LIMIT:
-                cov = np.linalg.inv(bt_hessian(s, winner, loser, alpha=self.alpha))
-                # of the scores relative to their mean: diag of C cov C, C = I - 11'/n
-                row_mean = cov.mean(axis=1)
-                var = np.diag(cov) - 2.0 * row_mean + row_mean.mean()
-                se = np.sqrt(np.clip(var, 0.0, None))
-            else:
-                se = np.full(len(s), np.nan)
-            self._standard_errors = pd.Series(se, index=items.copy(), name="standard_error")
-            self._standard_errors.index.name = "item"
-        return self._standard_errors
+    def _standard_errors(self, s, winner, loser, items) -> pd.Series:
+        """Standard errors of the scores relative to their mean (``standard_errors_``), from the
+        inverse Hessian of the penalised negative log-likelihood at the optimum. A shift of every
+        score leaves the likelihood unchanged, so only the prior pins the mean; the uncertainty of
+        the ranking is that of the centred scores. NaN above ``DENSE_LIMIT`` items."""
+        if len(s) <= DENSE_LIMIT:
+            cov = np.linalg.inv(bt_hessian(s, winner, loser, alpha=self.alpha))
+            # of the scores relative to their mean: diag of C cov C, C = I - 11'/n
+            row_mean = cov.mean(axis=1)
+            var = np.diag(cov) - 2.0 * row_mean + row_mean.mean()
+            se = np.sqrt(np.clip(var, 0.0, None))
+        else:
+            se = np.full(len(s), np.nan)
+        errors = pd.Series(se, index=items.copy(), name="standard_error")
+        errors.index.name = "item"
+        return errors

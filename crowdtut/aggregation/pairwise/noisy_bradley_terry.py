@@ -7,6 +7,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from ..._checks import check_non_negative, check_positive_int
+from .._base import check_random_state
 from ._base import PairwiseAggregator
 from ._core import bt_newton, sigmoid_parts
 
@@ -98,6 +99,7 @@ class NoisyBradleyTerry(PairwiseAggregator):
         check_positive_int("n_iter", self.n_iter)
         check_non_negative("tol", self.tol)
         check_non_negative("regularization_ratio", self.regularization_ratio)
+        check_random_state(self.random_state)
 
     def _fit(self, data) -> np.ndarray:
         rng = np.random.default_rng(self.random_state)
