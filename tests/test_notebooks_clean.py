@@ -107,3 +107,30 @@ def test_every_notebook_is_in_the_toc():
         if p.relative_to(ROOT).with_suffix("").as_posix() not in listed
     ]
     assert not missing, f"notebooks not in _toc.yml (the book would not build them): {missing}"
+
+
+def _hide_test_cells():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hide_test_cells", ROOT / "scripts" / "hide_test_cells.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_test_asserts_are_hidden_from_the_reader(path):
+    # a visible cell ending in asserts shows the harness on the page: move it to a remove-cell
+    hide = _hide_test_cells()
+    nb = _load(path)
+    new, _ = hide.hide(json.loads(json.dumps(nb)))
+    assert new == nb, (
+        f"{path.relative_to(ROOT)}: visible code cells end in assert statements; "
+        "run `python scripts/hide_test_cells.py` on it"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_cells_have_unique_ids(path):
+    ids = [c.get("id") for c in _load(path)["cells"]]
+    assert None not in ids and len(set(ids)) == len(ids), f"{path.relative_to(ROOT)}: missing or repeated cell ids"

@@ -218,7 +218,10 @@ class DawidSkene(_EM):
     def _m_step(self, prepared, stats):
         kk = len(prepared.classes)
         counts = stats["counts"].reshape(len(prepared.workers), kk, kk).transpose(0, 2, 1)
-        counts = np.maximum(counts + self.pseudo_count, _EPS)
+        # the floor goes only on labels the worker used, as in memory (a posterior row sums to
+        # one, so summing the counts over the true class gives the worker's answers per label)
+        used = counts.sum(axis=1, keepdims=True) > 0.5
+        counts = np.maximum(counts + self.pseudo_count, np.where(used, _EPS, 0.0))
         return counts / counts.sum(axis=2, keepdims=True), stats["post_sum"] / prepared.n_tasks
 
     def _store(self, prepared, params):
