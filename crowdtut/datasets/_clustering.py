@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ._dataset import CrowdDataset
+from ._dataset import CrowdDataset, dataset_from_info
 from ._registry import DatasetInfo
 
 __all__ = ["CLASS_BOUNDS", "CLUSTERING_QUERIES", "load_crowd_clustering", "parse_summary"]
@@ -169,15 +169,4 @@ def load_crowd_clustering(
                 raise
             extras["missing"] = _MIRROR_ONLY.format(file=info.files["images"].mirror_path)
     classes = list(range(len(CLASS_BOUNDS[image_set]) - 1))
-    return CrowdDataset(
-        name=info.name,
-        truth=truth,
-        classes=classes,
-        description=f"{info.summary}\n\n{info.notes}",
-        licence=info.licence,
-        citation=info.citation,
-        url=info.url,
-        info=info,
-        extras=extras,
-        _answers=answers,
-    )
+    return dataset_from_info(info, answers, truth, classes, extras)

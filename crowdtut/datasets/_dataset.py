@@ -16,7 +16,7 @@ from ..answers import (
 )
 from ._registry import DatasetInfo
 
-__all__ = ["CrowdDataset"]
+__all__ = ["CrowdDataset", "dataset_from_info"]
 
 
 @dataclass(eq=False, repr=False)
@@ -141,3 +141,13 @@ class CrowdDataset:
             f"CrowdDataset({self.name!r}: {sizes}, {self.n_classes} classes, truth for {truth} "
             f"tasks; extras: {extras})"
         )
+
+
+def dataset_from_info(info: DatasetInfo, answers, truth, classes=None, extras=None, **kw) -> CrowdDataset:
+    """A :class:`CrowdDataset` whose name, description, licence and citation come from ``info``."""
+    description = f"{info.summary}\n\n{info.notes}" if info.notes else info.summary
+    return CrowdDataset(
+        name=info.name, truth=truth, classes=classes, description=description,
+        licence=info.licence, citation=info.citation, url=info.url, info=info,
+        extras=extras or {}, _answers=answers, **kw,
+    )

@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ._dataset import CrowdDataset
+from ._dataset import CrowdDataset, dataset_from_info
 from ._registry import DatasetInfo
 
 GetFile = Callable[[str], Path]
@@ -35,21 +35,7 @@ def _loader(key: str) -> Callable[[Loader], Loader]:
     return register
 
 
-def _dataset(info: DatasetInfo, answers, truth, classes, extras=None, **kw) -> CrowdDataset:
-    description = f"{info.summary}\n\n{info.notes}" if info.notes else info.summary
-    return CrowdDataset(
-        name=info.name,
-        truth=truth,
-        classes=classes,
-        description=description,
-        licence=info.licence,
-        citation=info.citation,
-        url=info.url,
-        info=info,
-        extras=extras or {},
-        _answers=answers,
-        **kw,
-    )
+_dataset = dataset_from_info  # one constructor for every loader (see _dataset.py)
 
 
 def _answers_frame(task, worker, label) -> pd.DataFrame:

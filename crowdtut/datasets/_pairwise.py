@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ._dataset import CrowdDataset
+from ._dataset import CrowdDataset, dataset_from_info
 from ._registry import DatasetInfo
 
 __all__ = ["load_readability", "load_music_preferences"]
@@ -21,18 +21,7 @@ GetFile = Callable[[str], Path]
 
 
 def _dataset(info: DatasetInfo, answers, truth, extras) -> CrowdDataset:
-    return CrowdDataset(
-        name=info.name,
-        truth=truth,
-        classes=None,
-        description=f"{info.summary}\n\n{info.notes}",
-        licence=info.licence,
-        citation=info.citation,
-        url=info.url,
-        info=info,
-        extras=extras,
-        _answers=answers,
-    )
+    return dataset_from_info(info, answers, truth, extras=extras)
 
 
 class _BuiltinsOnlyUnpickler(pickle.Unpickler):
