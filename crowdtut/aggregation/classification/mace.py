@@ -46,11 +46,14 @@ class _Codes:
     data: CrowdAnswers
     worker_label: np.ndarray  # worker * n_classes + label
     task_label: np.ndarray  # task * n_classes + label
+    per_worker_label: np.ndarray  # (n_workers, n_classes) number of answers of each pair
 
     @classmethod
     def of(cls, data: CrowdAnswers) -> "_Codes":
         k = data.n_classes
-        return cls(data, data.worker * k + data.label, data.task * k + data.label)
+        worker_label = data.worker * k + data.label
+        per_pair = np.bincount(worker_label, minlength=data.n_workers * k).astype(float)
+        return cls(data, worker_label, data.task * k + data.label, per_pair.reshape(-1, k))
 
 
 def _kl_beta(a1: np.ndarray, b1: np.ndarray, a0: float, b0: float) -> np.ndarray:
@@ -80,26 +83,28 @@ def _e_step(codes: _Codes, know: np.ndarray, spam: np.ndarray) -> tuple[np.ndarr
     """
     data = codes.data
     n_tasks, n_classes, n_workers = data.n_tasks, data.n_classes, data.n_workers
-    spam_a = spam.ravel()[codes.worker_label]
-    know_a = know[data.worker]
-    log_spam = safe_log(spam_a)
+    # logs and ratios on the small (worker, label) table, then one gather per answer
+    log_spam = safe_log(spam)
+    either = spam + know[:, None]
+    log_either = safe_log(either) - log_spam
+    knew_given_truth = know[:, None] / np.maximum(either, _TINY)
     # every answer adds log(spam) to every class of its task, and log(spam + know) to its label
-    log_prior = np.full(n_classes, -np.log(n_classes))
-    log_joint = np.bincount(data.task, weights=log_spam, minlength=n_tasks)[:, None] + log_prior
+    log_joint = np.bincount(
+        data.task, weights=log_spam.ravel()[codes.worker_label], minlength=n_tasks
+    )[:, None] + np.full(n_classes, -np.log(n_classes))
     log_joint += np.bincount(
         codes.task_label,
-        weights=safe_log(spam_a + know_a) - log_spam,
+        weights=log_either.ravel()[codes.worker_label],
         minlength=n_tasks * n_classes,
     ).reshape(n_tasks, n_classes)
     posterior, loglik = normalize_log(log_joint)
     # P(worker knew | data) = P(true class is the answer) * P(knew | true class is the answer)
-    knew = posterior.ravel()[codes.task_label] * know_a / np.maximum(spam_a + know_a, _TINY)
-    counts = _Counts(
-        knowing=np.bincount(data.worker, weights=knew, minlength=n_workers),
-        spamming=np.bincount(
-            codes.worker_label, weights=1.0 - knew, minlength=n_workers * n_classes
-        ).reshape(n_workers, n_classes),
-    )
+    knew = posterior.ravel()[codes.task_label]
+    knew *= knew_given_truth.ravel()[codes.worker_label]
+    knew_by_label = np.bincount(
+        codes.worker_label, weights=knew, minlength=n_workers * n_classes
+    ).reshape(n_workers, n_classes)
+    counts = _Counts(knowing=knew_by_label.sum(axis=1), spamming=codes.per_worker_label - knew_by_label)
     return posterior, loglik, counts
 
 
