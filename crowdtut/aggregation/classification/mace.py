@@ -7,6 +7,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.special import digamma, gammaln
 
 from ...answers import CrowdAnswers
@@ -41,19 +42,26 @@ class _Run:
 
 @dataclass(frozen=True)
 class _Codes:
-    """Flat indices computed once per fit: (worker, label) and (task, label) pairs."""
+    """Sparse count matrices built once per fit from the (task, worker, label) codes."""
 
     data: CrowdAnswers
-    worker_label: np.ndarray  # worker * n_classes + label
-    task_label: np.ndarray  # task * n_classes + label
+    task_pair: sparse.csr_matrix  # (n_tasks, n_workers * n_classes): answers per (worker, label)
+    task_label_pair: sparse.csr_matrix  # (n_tasks * n_classes, n_workers * n_classes)
+    pair_task_label: sparse.csr_matrix  # transpose of task_label_pair
     per_worker_label: np.ndarray  # (n_workers, n_classes) number of answers of each pair
 
     @classmethod
     def of(cls, data: CrowdAnswers) -> "_Codes":
         k = data.n_classes
-        worker_label = data.worker * k + data.label
-        per_pair = np.bincount(worker_label, minlength=data.n_workers * k).astype(float)
-        return cls(data, worker_label, data.task * k + data.label, per_pair.reshape(-1, k))
+        pair = data.worker * k + data.label
+        ones = np.ones(len(pair))
+        n_pairs = data.n_workers * k
+        task_pair = sparse.csr_matrix((ones, (data.task, pair)), shape=(data.n_tasks, n_pairs))
+        task_label_pair = sparse.csr_matrix(
+            (ones, (data.task * k + data.label, pair)), shape=(data.n_tasks * k, n_pairs)
+        )
+        per_pair = np.bincount(pair, minlength=n_pairs).astype(float).reshape(-1, k)
+        return cls(data, task_pair, task_label_pair, task_label_pair.T.tocsr(), per_pair)
 
 
 def _kl_beta(a1: np.ndarray, b1: np.ndarray, a0: float, b0: float) -> np.ndarray:
@@ -83,27 +91,18 @@ def _e_step(codes: _Codes, know: np.ndarray, spam: np.ndarray) -> tuple[np.ndarr
     """
     data = codes.data
     n_tasks, n_classes, n_workers = data.n_tasks, data.n_classes, data.n_workers
-    # logs and ratios on the small (worker, label) table, then one gather per answer
+    # logs and ratios on the small (worker, label) table, summed over answers by sparse products
     log_spam = safe_log(spam)
     either = spam + know[:, None]
     log_either = safe_log(either) - log_spam
     knew_given_truth = know[:, None] / np.maximum(either, _TINY)
     # every answer adds log(spam) to every class of its task, and log(spam + know) to its label
-    log_joint = np.bincount(
-        data.task, weights=log_spam.ravel()[codes.worker_label], minlength=n_tasks
-    )[:, None] + np.full(n_classes, -np.log(n_classes))
-    log_joint += np.bincount(
-        codes.task_label,
-        weights=log_either.ravel()[codes.worker_label],
-        minlength=n_tasks * n_classes,
-    ).reshape(n_tasks, n_classes)
+    log_joint = (codes.task_pair @ log_spam.ravel())[:, None] + np.full(n_classes, -np.log(n_classes))
+    log_joint += (codes.task_label_pair @ log_either.ravel()).reshape(n_tasks, n_classes)
     posterior, loglik = normalize_log(log_joint)
     # P(worker knew | data) = P(true class is the answer) * P(knew | true class is the answer)
-    knew = posterior.ravel()[codes.task_label]
-    knew *= knew_given_truth.ravel()[codes.worker_label]
-    knew_by_label = np.bincount(
-        codes.worker_label, weights=knew, minlength=n_workers * n_classes
-    ).reshape(n_workers, n_classes)
+    knew_by_label = (codes.pair_task_label @ posterior.ravel()).reshape(n_workers, n_classes)
+    knew_by_label *= knew_given_truth
     counts = _Counts(knowing=knew_by_label.sum(axis=1), spamming=codes.per_worker_label - knew_by_label)
     return posterior, loglik, counts
 
