@@ -122,8 +122,8 @@ def test_mace_em_parameters_are_the_m_step_of_probas(mirror):
     fit = {t: MACE(method="em", n_iter=t, tol=0, n_restarts=1, random_state=0).fit(data) for t in (3, 4)}
     know = fit[3].competence_.loc[data.workers].to_numpy()
     spam = (1.0 - know)[:, None] * fit[3].strategies_.loc[data.workers].to_numpy()
-    posterior, _, _ = mace_e_step(_Codes.of(data), know, spam)
-    np.testing.assert_allclose(posterior, fit[4].probas_.loc[data.tasks].to_numpy(), atol=1e-10)
+    posterior, _, _ = mace_e_step(_Codes.of(data), know[None], spam[None])
+    np.testing.assert_allclose(posterior[0], fit[4].probas_.loc[data.tasks].to_numpy(), atol=1e-10)
 
 
 def test_glad_class_priors_reach_tasks_without_answers(tiny_answers):
@@ -156,15 +156,41 @@ def test_mace_e_step_and_m_step_by_hand(tiny_answers):
     data = encode_answers(tiny_answers)
     know = np.array([0.8, 0.5, 0.0])
     spam = np.array([[0.1, 0.1], [0.25, 0.25], [0.0, 1.0]])
-    posterior, loglik, counts = mace_e_step(_Codes.of(data), know, spam)
-    np.testing.assert_allclose(posterior, [[27 / 28, 1 / 28], [1 / 28, 27 / 28], [0.75, 0.25]])
-    assert loglik == pytest.approx(2 * np.log(0.35) + np.log(0.15))
-    np.testing.assert_allclose(counts.knowing, [50 / 21, 61 / 42, 0.0])
-    np.testing.assert_allclose(counts.spamming[0], [10 / 21, 3 / 21])
-    np.testing.assert_allclose(counts.spamming[2], [0.0, 2.0])
+    # a leading restart axis: restart 1 is restart 0 with w2's spam moved to label 0
+    know2 = np.stack([know, know])
+    spam2 = np.stack([spam, [[0.1, 0.1], [0.25, 0.25], [1.0, 0.0]]])
+    posterior, loglik, counts = mace_e_step(_Codes.of(data), know2, spam2)
+    np.testing.assert_allclose(posterior[0], [[27 / 28, 1 / 28], [1 / 28, 27 / 28], [0.75, 0.25]])
+    assert loglik[0] == pytest.approx(2 * np.log(0.35) + np.log(0.15))
+    np.testing.assert_allclose(counts.knowing[0], [50 / 21, 61 / 42, 0.0])
+    np.testing.assert_allclose(counts.spamming[0, 0], [10 / 21, 3 / 21])
+    np.testing.assert_allclose(counts.spamming[0, 2], [0.0, 2.0])
+    # restart 1: w2 said 1 on t0 and t1 but now only ever spams 0, so those tasks have zero
+    # likelihood; its counts stay on their own row
+    np.testing.assert_allclose(counts.spamming[1, 2].sum(), 2.0)
+    assert loglik[1] < loglik[0]
     new_know, new_spam = MACE(method="em", smoothing=0.0)._m_step(counts, 0.0)
-    np.testing.assert_allclose(new_know, [50 / 63, 61 / 126, 0.0])  # 3, 3 and 2 answers
-    np.testing.assert_allclose(new_spam[0] / (1 - new_know[0]), [10 / 13, 3 / 13])
+    np.testing.assert_allclose(new_know[0], [50 / 63, 61 / 126, 0.0])  # 3, 3 and 2 answers
+    np.testing.assert_allclose(new_spam[0, 0] / (1 - new_know[0, 0]), [10 / 13, 3 / 13])
+
+
+@pytest.mark.parametrize("method", ["em", "vb"])
+def test_mace_batched_restarts_equal_separate_runs(mirror, method):
+    # restarts run as one batched EM; each must follow the path it would follow alone, with
+    # its own stopping point: compare with single-restart fits from the same starting draws
+    df, _ = _read(mirror, "crowd_truth_inference/d_jn-product")
+    rng = np.random.default_rng(5)
+    batched = MACE(method=method, n_restarts=3, random_state=rng).fit(df)
+    alone = []
+    rng = np.random.default_rng(5)
+    for _ in range(3):  # one restart consumes the same draws from the generator
+        alone.append(MACE(method=method, n_restarts=1, random_state=rng).fit(df))
+    np.testing.assert_allclose(batched.restart_losses_, [m.restart_losses_[0] for m in alone],
+                               rtol=1e-10)
+    best = alone[int(np.argmin([m.restart_losses_[0] for m in alone]))]
+    np.testing.assert_allclose(batched.probas_, best.probas_, atol=1e-10)
+    np.testing.assert_allclose(batched.loss_history_, best.loss_history_, rtol=1e-10)
+    assert batched.n_iter_ == best.n_iter_
 
 
 @pytest.mark.parametrize("method", ["em", "vb"])

@@ -38,6 +38,7 @@ class _Run:
     spam: np.ndarray  # (n_workers, n_classes) weight of "spams with this label"
     counts: _Counts
     history: list[float]
+    done: bool  # met the stopping rule before n_iter
 
 
 @dataclass(frozen=True)
@@ -73,38 +74,58 @@ def _kl_beta(a1: np.ndarray, b1: np.ndarray, a0: float, b0: float) -> np.ndarray
 
 
 def _kl_dirichlet(g1: np.ndarray, g0: float) -> np.ndarray:
-    """KL(Dir(g1[j]) || Dir(g0, ..., g0)) for every row ``j`` of ``g1``."""
-    k = g1.shape[1]
-    total = g1.sum(axis=1)
+    """KL(Dir(g1[..., j, :]) || Dir(g0, ..., g0)) for every row of ``g1`` (last axis)."""
+    k = g1.shape[-1]
+    total = g1.sum(axis=-1)
     return (
-        gammaln(total) - gammaln(g1).sum(axis=1) - gammaln(k * g0) + k * gammaln(g0)
-        + ((g1 - g0) * (digamma(g1) - digamma(total)[:, None])).sum(axis=1)
+        gammaln(total) - gammaln(g1).sum(axis=-1) - gammaln(k * g0) + k * gammaln(g0)
+        + ((g1 - g0) * (digamma(g1) - digamma(total)[..., None])).sum(axis=-1)
     )
 
 
-def _e_step(codes: _Codes, know: np.ndarray, spam: np.ndarray) -> tuple[np.ndarray, float, _Counts]:
-    """Posterior over true classes (uniform prior), log-likelihood and expected counts.
+def _over_classes(ufunc: np.ufunc, x: np.ndarray) -> np.ndarray:
+    """``ufunc.reduce`` over axis 1 of a (n_tasks, n_classes, n_runs) array, one class at a time
+    (several times faster than ``x.max(axis=1)`` on this narrow middle axis)."""
+    out = x[:, 0, :].copy()
+    for k in range(1, x.shape[1]):
+        ufunc(out, x[:, k, :], out=out)
+    return out[:, None, :]
 
-    ``know[j]`` weighs "worker j answers the truth" and ``spam[j, l]`` "worker j spams label l";
-    under EM they are probabilities (``know + spam.sum(1) == 1``), under VB the sub-normalised
-    weights exp(E[log theta]) and exp(E[log(1 - theta)] + E[log xi]).
+
+def _e_step(codes: _Codes, know: np.ndarray, spam: np.ndarray) -> tuple[np.ndarray, np.ndarray, _Counts]:
+    """Posteriors over true classes (uniform prior), log-likelihoods and expected counts.
+
+    All restarts at once: ``know`` is (n_restarts, n_workers) and ``spam`` (n_restarts, n_workers,
+    n_classes). ``know[r, j]`` weighs "worker j answers the truth" and ``spam[r, j, l]`` "worker j
+    spams label l"; under EM they are probabilities (``know + spam.sum(-1) == 1``), under VB the
+    sub-normalised weights exp(E[log theta]) and exp(E[log(1 - theta)] + E[log xi]). Returns
+    posteriors (n_restarts, n_tasks, n_classes) and log-likelihoods (n_restarts,).
     """
     data = codes.data
     n_tasks, n_classes, n_workers = data.n_tasks, data.n_classes, data.n_workers
+    n_runs = know.shape[0]
     # logs and ratios on the small (worker, label) table, summed over answers by sparse products
     log_spam = safe_log(spam)
-    either = spam + know[:, None]
+    either = spam + know[..., None]
     log_either = safe_log(either) - log_spam
-    knew_given_truth = know[:, None] / np.maximum(either, _TINY)
+    knew_given_truth = know[..., None] / np.maximum(either, _TINY)
     # every answer adds log(spam) to every class of its task, and log(spam + know) to its label
-    log_joint = (codes.task_pair @ log_spam.ravel())[:, None] + np.full(n_classes, -np.log(n_classes))
-    log_joint += (codes.task_label_pair @ log_either.ravel()).reshape(n_tasks, n_classes)
-    posterior, loglik = normalize_log(log_joint)
+    base = codes.task_pair @ log_spam.reshape(n_runs, -1).T  # (n_tasks, n_runs)
+    log_joint = (codes.task_label_pair @ log_either.reshape(n_runs, -1).T).reshape(
+        n_tasks, n_classes, n_runs
+    )
+    log_joint += base[:, None, :] - np.log(n_classes)
+    shift = _over_classes(np.maximum, log_joint)
+    log_joint -= shift
+    np.exp(log_joint, out=log_joint)
+    total = _over_classes(np.add, log_joint)
+    log_joint /= total
+    loglik = np.log(total).sum(axis=(0, 1)) + shift.sum(axis=(0, 1))
     # P(worker knew | data) = P(true class is the answer) * P(knew | true class is the answer)
-    knew_by_label = (codes.pair_task_label @ posterior.ravel()).reshape(n_workers, n_classes)
-    knew_by_label *= knew_given_truth
-    counts = _Counts(knowing=knew_by_label.sum(axis=1), spamming=codes.per_worker_label - knew_by_label)
-    return posterior, loglik, counts
+    knew_by_label = (codes.pair_task_label @ log_joint.reshape(n_tasks * n_classes, n_runs)).T
+    knew_by_label = knew_by_label.reshape(n_runs, n_workers, n_classes) * knew_given_truth
+    counts = _Counts(knowing=knew_by_label.sum(axis=-1), spamming=codes.per_worker_label - knew_by_label)
+    return log_joint.transpose(2, 0, 1), loglik, counts
 
 
 class MACE(ClassificationAggregator):
@@ -115,7 +136,8 @@ class MACE(ClassificationAggregator):
     the truth. True classes are uniform a priori. Parameters are fitted by EM (with additive
     smoothing of the expected counts) or by variational Bayes (Beta prior on ``theta_j``, symmetric
     Dirichlet prior on ``xi_j``), from several random starting points; the run with the highest
-    log-likelihood wins. E- and M-steps are single vectorised passes over the answers.
+    objective wins. The restarts run together as one batched EM (each stops on its own), with
+    one sparse pass over the answers per iteration.
 
     Parameters
     ----------
@@ -246,71 +268,96 @@ class MACE(ClassificationAggregator):
 
     def _m_step(self, counts: _Counts, smoothing: float) -> tuple[np.ndarray, np.ndarray]:
         """New (know, spam) weights from expected counts."""
-        n_classes = counts.spamming.shape[1]
-        spam_total = counts.spamming.sum(axis=1)
+        n_classes = counts.spamming.shape[-1]
+        spam_total = counts.spamming.sum(axis=-1)
         if self.method == "em":
             know = (counts.knowing + smoothing) / (counts.knowing + spam_total + 2.0 * smoothing)
             strategy = normalize_rows(counts.spamming + smoothing)
-            return know, (1.0 - know)[:, None] * strategy
+            return know, (1.0 - know)[..., None] * strategy
         # VB: weights exp(E[log theta]), exp(E[log(1 - theta)] + E[log xi]) under the posteriors
         a, b, g = float(self.alpha), float(self.beta), float(self.strategy_prior)
         log_norm = digamma(counts.knowing + spam_total + a + b)
         know = np.exp(digamma(counts.knowing + a) - log_norm)
         log_spam = digamma(spam_total + b) - log_norm
-        log_strategy = digamma(counts.spamming + g) - digamma(spam_total + n_classes * g)[:, None]
-        return know, np.exp(log_spam[:, None] + log_strategy)
+        log_strategy = digamma(counts.spamming + g) - digamma(spam_total + n_classes * g)[..., None]
+        return know, np.exp(log_spam[..., None] + log_strategy)
 
-    def _log_prior(self, counts: _Counts, know: np.ndarray, spam: np.ndarray, smoothing: float) -> float:
+    def _log_prior(
+        self, counts: _Counts, know: np.ndarray, spam: np.ndarray, smoothing: float
+    ) -> np.ndarray:
         """The term added to the log-likelihood to make the objective each iteration increases.
 
-        EM: the log density (up to a constant) of the Beta(s + 1, s + 1) and Dirichlet(s + 1)
-        priors that additive smoothing ``s`` is the MAP estimate under. VB: minus the KL
-        divergences of the variational posteriors (built from ``counts``) from the priors.
+        One value per restart. EM: the log density (up to a constant) of the Beta(s + 1, s + 1)
+        and Dirichlet(s + 1) priors that additive smoothing ``s`` is the MAP estimate under.
+        VB: minus the KL divergences of the variational posteriors (built from ``counts``)
+        from the priors.
         """
         if self.method == "em":
             if smoothing == 0:
-                return 0.0
+                return np.zeros(know.shape[0])
             rest = 1.0 - know
-            strategy = spam / np.maximum(rest, _TINY)[:, None]
-            return smoothing * float(
-                safe_log(know).sum() + safe_log(rest).sum() + safe_log(strategy).sum()
+            strategy = spam / np.maximum(rest, _TINY)[..., None]
+            return smoothing * (
+                safe_log(know).sum(axis=-1) + safe_log(rest).sum(axis=-1)
+                + safe_log(strategy).sum(axis=(-2, -1))
             )
         a, b, g = float(self.alpha), float(self.beta), float(self.strategy_prior)
-        spam_total = counts.spamming.sum(axis=1)
-        kl = _kl_beta(counts.knowing + a, spam_total + b, a, b).sum()
-        kl += _kl_dirichlet(counts.spamming + g, g).sum()
-        return -float(kl)
+        spam_total = counts.spamming.sum(axis=-1)
+        kl = _kl_beta(counts.knowing + a, spam_total + b, a, b).sum(axis=-1)
+        kl += _kl_dirichlet(counts.spamming + g, g).sum(axis=-1)
+        return -kl
 
-    def _run(self, codes: _Codes, rng: np.random.Generator, smoothing: float) -> _Run:
-        """One restart; every worker starts at the same random competence and strategy."""
-        n_workers, n_classes = codes.data.n_workers, codes.data.n_classes
-        n_answers = max(codes.data.n_answers, 1)
+    def _run_all(self, codes: _Codes, rng: np.random.Generator, smoothing: float) -> list[_Run]:
+        """All restarts as one batched EM; each stops on its own, the others go on.
+
+        Every worker of a restart starts at the same random competence and strategy.
+        """
+        n_runs, n_workers = self.n_restarts, codes.data.n_workers
+        n_classes, n_answers = codes.data.n_classes, max(codes.data.n_answers, 1)
         high = 1.0 + float(self.default_noise)
-        knowing, spamming = rng.uniform(1.0, high, size=2)
-        strategy = normalize_rows(rng.uniform(1.0, high, size=n_classes))
-        know = np.full(n_workers, knowing / (knowing + spamming))
-        spam = np.outer(1.0 - know, strategy)
+        know = np.empty((n_runs, n_workers))
+        spam = np.empty((n_runs, n_workers, n_classes))
+        for r in range(n_runs):  # the draw order of one restart after the other
+            knowing, spamming = rng.uniform(1.0, high, size=2)
+            strategy = normalize_rows(rng.uniform(1.0, high, size=n_classes))
+            know[r] = knowing / (knowing + spamming)
+            spam[r] = np.outer(1.0 - know[r], strategy)
         posterior, loglik, counts = _e_step(codes, know, spam)
         loss = -loglik / n_answers
-        history: list[float] = []
-        done = False
+        histories: list[list[float]] = [[] for _ in range(n_runs)]
+        done = np.zeros(n_runs, dtype=bool)
+        active = np.arange(n_runs)
         for _ in range(self.n_iter):
-            know, spam = self._m_step(counts, smoothing)
-            penalty = self._log_prior(counts, know, spam, smoothing)
-            posterior, loglik, counts = _e_step(codes, know, spam)
-            loss = -(loglik + penalty) / n_answers
-            history.append(loss)
-            if len(history) > 1 and converged(history[-1], history[-2], self.tol):
-                done = True
+            if active.size == 0:
                 break
-        return _Run(loss, posterior, know, spam, counts, history), done
+            sub = _Counts(counts.knowing[active], counts.spamming[active])
+            new_know, new_spam = self._m_step(sub, smoothing)
+            penalty = self._log_prior(sub, new_know, new_spam, smoothing)
+            new_post, new_loglik, new_counts = _e_step(codes, new_know, new_spam)
+            know[active], spam[active], posterior[active] = new_know, new_spam, new_post
+            counts.knowing[active], counts.spamming[active] = new_counts.knowing, new_counts.spamming
+            loss[active] = -(new_loglik + penalty) / n_answers
+            still = []
+            for r in active:
+                history = histories[r]
+                history.append(float(loss[r]))
+                if len(history) > 1 and converged(history[-1], history[-2], self.tol):
+                    done[r] = True
+                else:
+                    still.append(r)
+            active = np.asarray(still, dtype=int)
+        return [
+            _Run(float(loss[r]), posterior[r], know[r], spam[r],
+                 _Counts(counts.knowing[r], counts.spamming[r]), histories[r], bool(done[r]))
+            for r in range(n_runs)
+        ]
 
     def _fit(self, data: CrowdAnswers) -> np.ndarray:
         smoothing = 0.01 / data.n_classes if self.smoothing is None else float(self.smoothing)
         rng = np.random.default_rng(self.random_state)
         codes = _Codes.of(data)
-        runs = [self._run(codes, rng, smoothing) for _ in range(self.n_restarts)]
-        best, done = min(runs, key=lambda run: run[0].loss)  # the first of equals on ties
+        runs = self._run_all(codes, rng, smoothing)
+        best = min(runs, key=lambda run: run.loss)  # the first of equals on ties
         counts = best.counts
         # parameters of the final posteriors: one M-step (EM) or the posterior means (VB)
         if self.method == "em":
@@ -325,7 +372,7 @@ class MACE(ClassificationAggregator):
         self.competence_ = data.worker_series(competence, name="competence")
         self.strategies_ = pd.DataFrame(strategies, index=data.workers, columns=data.classes)
         self.loss_history_ = best.history
-        self.restart_losses_ = [run.loss for run, _ in runs]
+        self.restart_losses_ = [run.loss for run in runs]
         self.n_iter_ = len(best.history)
-        self.converged_ = done
+        self.converged_ = best.done
         return best.posterior
