@@ -265,6 +265,20 @@ def test_noisy_bt_finds_unskilled_and_biased_workers():
     assert np.all(np.diff(model.loss_history_) <= 1e-9)
 
 
+def test_noisy_bt_random_start_ignores_row_order_and_names(small):
+    answers = small.answers
+    renamed = answers.assign(worker=answers["worker"].map(lambda w: f"z{99 - w}")).sample(frac=1.0, random_state=3)
+    back = {f"z{99 - w}": w for w in answers["worker"].unique()}
+    for seed in (0, 7):
+        a = NoisyBradleyTerry(random_state=seed).fit(answers)
+        b = NoisyBradleyTerry(random_state=seed).fit(renamed)
+        np.testing.assert_allclose(b.scores_.loc[a.scores_.index], a.scores_, atol=1e-6)
+        np.testing.assert_allclose(b.skills_.rename(index=back).loc[a.skills_.index], a.skills_, atol=1e-6)
+    # the seed does change the start
+    starts = [NoisyBradleyTerry(random_state=seed, n_iter=1).fit(answers).loss_history_[0] for seed in (0, 7)]
+    assert starts[0] != starts[1]
+
+
 @pytest.fixture(scope="module")
 def noisy_crowd():
     return simulate_comparisons(200, 60, 20000, random_fraction=0.2, adversarial_fraction=0.05, seed=4)
