@@ -150,13 +150,14 @@ class _Laplacian:
         return self.matrix(v) + sparse.diags(diag, format="csr")
 
 
-def _newton_step(s, winner, loser, w, alpha, grad, pattern: _Laplacian, p=None) -> np.ndarray:
+def _newton_step(s, winner, loser, w, alpha, grad, pattern: _Laplacian, p=None, rtol: float = 1e-6) -> np.ndarray:
     """Solve ``H x = grad`` for the Hessian ``H`` of :func:`bt_loss`: a dense solve up to
     :data:`SMALL_LIMIT` items; above, conjugate gradients on the sparse Laplacian with a Jacobi
     preconditioner (a handful of sparse products on a well-connected comparison graph, and no
     multithreaded BLAS call: a dense Cholesky factorisation of 1,000 items costs more, and far more
     on a loaded machine); a direct solver when CG does not converge (long chains, nearly
-    disconnected graphs). ``p``: ``sigmoid(s_winner - s_loser)`` when already known."""
+    disconnected graphs). ``p``: ``sigmoid(s_winner - s_loser)`` when already known; ``rtol``:
+    CG's relative tolerance (a loose one still gives a descent direction)."""
     n = len(s)
     if n <= SMALL_LIMIT:
         matrix = bt_hessian(s, winner, loser, w, alpha, dense=True)
@@ -174,7 +175,7 @@ def _newton_step(s, winner, loser, w, alpha, grad, pattern: _Laplacian, p=None) 
 
     hess = LinearOperator((n, n), matvec=matvec, dtype=np.float64)
     precond = LinearOperator((n, n), matvec=lambda x: np.ravel(x) / np.maximum(diag, 1e-300), dtype=np.float64)
-    x, info = cg(hess, grad, rtol=1e-6, maxiter=200, M=precond)  # inexact Newton
+    x, info = cg(hess, grad, rtol=rtol, maxiter=200, M=precond)  # inexact Newton
     if info == 0:
         return x
     matrix = bt_hessian(s, winner, loser, w, alpha)
