@@ -134,6 +134,16 @@ class _Laplacian:
         self.indptr = np.concatenate([[0], np.cumsum(np.bincount(r[first], minlength=n))]).astype(np.int32)
         self.n = n
 
+    def components(self) -> np.ndarray:
+        """Connected component of each item (int64 codes from 0), as
+        :meth:`~crowdtut.answers.ComparisonAnswers.components` but from the canonical pattern."""
+        from scipy.sparse.csgraph import connected_components
+
+        ones = np.ones(len(self.indices))
+        graph = sparse.csr_matrix((ones, self.indices, self.indptr), shape=(self.n, self.n))
+        _, labels = connected_components(graph, directed=False)
+        return labels.astype(np.int64)
+
     def matrix(self, v) -> sparse.csr_matrix:
         """The off-diagonal part of the Hessian: ``-sum v`` over the comparisons of each pair."""
         data = -np.bincount(self.slot, np.concatenate([v, v]), self.n_entries)
@@ -150,7 +160,9 @@ class _Laplacian:
         return self.matrix(v) + sparse.diags(diag, format="csr")
 
 
-def _newton_step(s, winner, loser, w, alpha, grad, pattern: _Laplacian, p=None, rtol: float = 1e-6) -> np.ndarray:
+def _newton_step(
+    s, winner, loser, w, alpha, grad, pattern: _Laplacian, p=None, rtol: float = 1e-6
+) -> np.ndarray:
     """Solve ``H x = grad`` for the Hessian ``H`` of :func:`bt_loss`: a dense solve up to
     :data:`SMALL_LIMIT` items; above, conjugate gradients on the sparse Laplacian with a Jacobi
     preconditioner (a handful of sparse products on a well-connected comparison graph, and no

@@ -10,7 +10,7 @@ from scipy.linalg import solve_triangular
 
 from ..._checks import check_choice, check_non_negative, check_positive_int
 from ._base import PairwiseAggregator
-from ._core import DENSE_LIMIT, _Laplacian, _loss_and_p, bt_mm, bt_newton
+from ._core import DENSE_LIMIT, _loss_and_p, bt_mm, bt_newton
 
 __all__ = ["BradleyTerry"]
 
@@ -74,8 +74,8 @@ class BradleyTerry(PairwiseAggregator):
             raise ValueError(f"alpha={self.alpha!r}; expected a positive number (the prior keeps scores finite)")
         check_choice("method", self.method, ("newton", "mm"))
 
-    def _fit(self, data) -> np.ndarray:
-        pattern = _Laplacian(data.winner, data.loser, data.n_items)
+    def _fit(self, data, graph) -> np.ndarray:
+        pattern = graph
         if self.method == "newton":
             s, self.n_iter_, self.converged_, self.loss_history_ = bt_newton(
                 data.winner, data.loser, data.n_items, alpha=self.alpha, max_iter=self.n_iter,

@@ -6,7 +6,9 @@ import numpy as np
 
 from ..._checks import check_non_negative, check_positive_int
 from ._base import PairwiseAggregator
-from ._core import MAX_STEP, _gradient, _Laplacian, _newton_step, bt_loss, bt_newton, log_sigmoid, sigmoid_parts
+from ._core import (
+    MAX_STEP, _gradient, _newton_step, bt_loss, bt_newton, log_sigmoid, sigmoid_parts,
+)
 
 __all__ = ["CrowdBT"]
 
@@ -86,12 +88,12 @@ class CrowdBT(PairwiseAggregator):
         prior -= np.sum(honest * np.log(eta) + flipped * np.log1p(-eta))
         return float((data_term + prior) / data.n_comparisons)
 
-    def _fit(self, data) -> np.ndarray:
+    def _fit(self, data, graph) -> np.ndarray:
         honest, flipped = (float(v) for v in self.eta_prior)
         n, m = data.n_items, data.n_workers
         winner, loser, worker = data.winner, data.loser, data.worker
         ones = np.ones(len(winner))
-        pattern = _Laplacian(winner, loser, n)
+        pattern = graph
         s = bt_newton(winner, loser, n, alpha=self.alpha, pattern=pattern)[0]
         counts = np.bincount(worker, minlength=m)
         eta = np.full(m, (honest + 0.5) / (honest + flipped + 1.0))

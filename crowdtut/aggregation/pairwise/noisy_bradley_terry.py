@@ -116,9 +116,10 @@ class NoisyBradleyTerry(PairwiseAggregator):
         check_non_negative("regularization_ratio", self.regularization_ratio)
         check_random_state(self.random_state)
 
-    def _fit(self, data) -> np.ndarray:
+    def _fit(self, data, graph) -> np.ndarray:
         n, m = data.n_items, data.n_workers
-        s0 = bt_newton(data.winner, data.loser, n, alpha=max(self.regularization_ratio, 1e-3))[0]
+        alpha = max(self.regularization_ratio, 1e-3)
+        s0 = bt_newton(data.winner, data.loser, n, alpha=alpha, pattern=graph)[0]
         rng = np.random.default_rng(self.random_state)
         order = _worker_order(data, s0)  # the k-th draw goes to the k-th worker in this order
         bias, skill = np.empty(m), np.empty(m)
