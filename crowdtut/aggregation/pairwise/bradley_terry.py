@@ -32,7 +32,10 @@ class BradleyTerry(PairwiseAggregator):
     alpha : float, default 0.1
         Strength of the anchor prior (virtual games per item); must be positive.
     method : {"newton", "mm"}, default "newton"
-        Newton with step halving, or Hunter's (2004) MM update.
+        Newton with step halving, started from the log-odds of each item's win rate (two or
+        three steps on a well-connected graph; each solves with the Hessian by conjugate
+        gradients on the sparse comparison graph, a dense solve up to 64 items), or Hunter's
+        (2004) MM update.
 
     Attributes
     ----------
