@@ -59,9 +59,9 @@ def bt_loss(s, winner, loser, weight=None, alpha: float = 0.0, outcome=None) -> 
     d = s[winner] - s[loser]
     log_p = log_sigmoid(d)
     if outcome is None:
-        data = -np.dot(w, log_p)
+        data = -np.sum(w * log_p)  # not np.dot: a BLAS call that may spawn threads
     else:
-        data = -np.dot(w, log_p - (1.0 - outcome) * d)  # log(1 - p) = log p - d
+        data = -np.sum(w * (log_p - (1.0 - outcome) * d))  # log(1 - p) = log p - d
     prior = -alpha * np.sum(2.0 * log_sigmoid(s) - s)  # log sigmoid(-s) = log sigmoid(s) - s
     return float(data + prior)
 
@@ -104,9 +104,9 @@ def _loss_and_p(s, winner, loser, w, alpha, outcome=None) -> tuple[float, np.nda
     d = s[winner] - s[loser]
     log_p, p = sigmoid_parts(d)
     if outcome is None:
-        data = -np.dot(w, log_p)
+        data = -np.sum(w * log_p)  # not np.dot: a BLAS call that may spawn threads
     else:
-        data = -np.dot(w, log_p - (1.0 - outcome) * d)
+        data = -np.sum(w * (log_p - (1.0 - outcome) * d))
     return float(data - alpha * np.sum(2.0 * log_sigmoid(s) - s)), p
 
 
