@@ -233,7 +233,7 @@ def test_clustering_uses_scikit_learn():
     assert len(set(codes[:5])) == 1 and len(set(codes[5:])) == 1 and codes[0] != codes[5]
     again = base.kmeans(z[::-1], 2, random_state=0)[::-1]  # rows in another order: same result
     np.testing.assert_array_equal(codes, again)
-    mix, loglik = base._gaussian_mixture(z, 2, 3, np.random.default_rng(0))
+    mix, loglik = base.gaussian_mixture(z, 2, 3, np.random.default_rng(0))
     assert len(set(mix[:5])) == 1 and mix[0] != mix[5] and np.isfinite(loglik)
     assert not hasattr(base, "_gmm_em")
 

@@ -29,7 +29,7 @@ def _index_only(prepared: Prepared) -> CrowdAnswers:
                         prepared.classes)
 
 
-class _ScaleAggregator(Estimator):
+class ScaleAggregator(Estimator):
     """Shared ``fit`` plumbing: checks, preparation, lazy ``labels_`` and ``probas_``."""
 
     _memory_class: type = None
@@ -91,7 +91,7 @@ class _ScaleAggregator(Estimator):
         self.n_tasks_ = prepared.n_tasks
 
 
-class MajorityVote(_ScaleAggregator):
+class MajorityVote(ScaleAggregator):
     """Majority vote over a dask DataFrame; the same labels and vote shares as in memory.
 
     Parameters
@@ -141,7 +141,7 @@ class MajorityVote(_ScaleAggregator):
         self._set_result(prepared, params, k.vote_posterior)
 
 
-class _EM(_ScaleAggregator):
+class _EM(ScaleAggregator):
     """The EM loop of the in-memory ``_EMAggregator``, one map-reduce pass per iteration."""
 
     _pass = None

@@ -19,7 +19,7 @@ from ..aggregation.classification.glad import (
 )
 from ._blocks import load_block
 from ._engine import PassFailed, pass_failed, current_client
-from ._estimators import _ScaleAggregator
+from ._estimators import ScaleAggregator
 from ._prepare import Prepared
 
 __all__ = ["GLAD"]
@@ -151,7 +151,7 @@ class _Stateful:
             raise pass_failed(error, what) from error
 
 
-class GLAD(_ScaleAggregator):
+class GLAD(ScaleAggregator):
     """GLAD over a dask DataFrame: the EM of :class:`crowdtut.aggregation.GLAD` with task
     parameters kept per partition and worker abilities reduced in a tree.
 
