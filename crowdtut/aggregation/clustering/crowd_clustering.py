@@ -230,7 +230,7 @@ class CrowdClustering(PartitionAggregator):
             raise ValueError("no answer groups two or more images: there is no pairwise label")
         labels = _Labels(a, b, j, np.where(same, 1.0, -1.0), data.n_items, data.n_workers)
         rng = np.random.default_rng(self.random_state)
-        m, sx, mu, v, history, done = self._variational(labels, rng)
+        m, sx, mu, v, _, history, done = self._variational(labels, rng)
         self.n_iter_ = len(history)
         self.converged_ = done
         self.loss_history_ = [-f / labels.t for f in history]
@@ -305,7 +305,11 @@ class CrowdClustering(PartitionAggregator):
                 done = True
                 break
             previous = energy
-        return m, sx, mu, v, history, done
+        # a final worker update from the final item moments and bound parameters (coordinate
+        # ascent, so the free energy cannot fall): the exposed worker matrices and biases are
+        # then the optimal worker factors of the exposed embedding, not one update behind it
+        mu, v = self._update_workers(lab, m, sx, delta, prior_v, dup)
+        return m, sx, mu, v, delta, history, done
 
     def _rescale(self, m, sx, mu, v, p):
         """Parameter-expanded scale step: ``x -> c x`` and ``W -> W / c^2`` leave every
