@@ -23,7 +23,7 @@ from sklearn.base import clone
 import crowdtut.aggregation as agg
 from crowdtut import metrics
 from crowdtut.aggregation._base import ClassificationAggregator, Estimator, NotFittedError
-from crowdtut.aggregation.clustering._base import _PartitionAggregator
+from crowdtut.aggregation.clustering._base import PartitionAggregator
 from crowdtut.aggregation.pairwise._base import PairwiseAggregator
 from crowdtut.aggregation.texts._base import TextAggregator
 from crowdtut.aggregation.segmentation._base import SegmentationAggregator
@@ -206,7 +206,7 @@ FAMILIES = [
            params={agg.ClusteredDawidSkene: {"n_clusters": 2}}),
     Family("segmentation", SegmentationAggregator, _segmentation_answers, _rename_segmentation,
            _compare_segmentation, result="segmentations_", check_proba=_check_maps),
-    Family("clustering", _PartitionAggregator, _partition_answers, _rename_partition,
+    Family("clustering", PartitionAggregator, _partition_answers, _rename_partition,
            _compare_partition, proba=None,
            params={agg.CrowdClustering: {"n_dims": 2, "n_iter": 15, "max_clusters": 5}}),
     Family("pairwise", PairwiseAggregator, _comparison_answers, _rename_comparisons,

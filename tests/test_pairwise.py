@@ -24,7 +24,7 @@ from crowdtut.aggregation import (
     score_intervals,
 )
 from crowdtut.aggregation.pairwise._base import DisconnectedComparisonsWarning
-from crowdtut.aggregation.pairwise._core import _gradient, _Laplacian, bt_hessian, bt_mm, bt_newton
+from crowdtut.aggregation.pairwise._core import gradient, Laplacian, bt_hessian, bt_mm, bt_newton
 from crowdtut.aggregation.pairwise.noisy_bradley_terry import noisy_bt_loss_grad
 from crowdtut.answers import ComparisonAnswers, encode_comparisons
 from crowdtut.metrics import kendall_tau, spearman_rho
@@ -175,7 +175,7 @@ def test_newton_and_mm_agree_and_the_gradient_vanishes(small):
     s_newton, n_iter, converged, losses = bt_newton(data.winner, data.loser, data.n_items, alpha=0.1)
     s_mm = bt_mm(data.winner, data.loser, data.n_items, alpha=0.1, max_iter=20000, tol=1e-11)[0]
     np.testing.assert_allclose(s_newton, s_mm, atol=1e-6)
-    np.testing.assert_allclose(_gradient(s_newton, data.winner, data.loser, np.ones(len(data.winner)), 0.1),
+    np.testing.assert_allclose(gradient(s_newton, data.winner, data.loser, np.ones(len(data.winner)), 0.1),
                                0.0, atol=1e-8)
     assert converged and n_iter < 20 and np.all(np.diff(losses) <= 1e-12)
 
@@ -235,7 +235,7 @@ def test_fisher_information_is_the_hessian_and_standard_errors_come_on_first_rea
 def test_graph_pattern_components_and_laplacian():
     data = encode_comparisons(frame([("w", "a", "b", "a"), ("w", "b", "a", "a"), ("w", "c", "d", "d"),
                                      ("w", "b", "e", "e")]), items=list("abcdef"))
-    graph = _Laplacian(data.winner, data.loser, data.n_items)
+    graph = Laplacian(data.winner, data.loser, data.n_items)
     np.testing.assert_array_equal(graph.components(), data.components())
     v = np.arange(1.0, data.n_comparisons + 1)
     dense = np.zeros((6, 6))

@@ -11,7 +11,7 @@ import pandas as pd
 from ...answers._encode import plain
 from ...answers.comparisons import ComparisonAnswers, encode_comparisons
 from .._base import Estimator
-from ._core import _Laplacian
+from ._core import Laplacian
 
 __all__ = ["PairwiseAggregator", "DisconnectedComparisonsWarning"]
 
@@ -60,7 +60,7 @@ class PairwiseAggregator(Estimator):
                 f"{int(data.tie.sum()) - 1} more) has no label, i.e. a tie; use "
                 "DavidsonBradleyTerry or Elo, or drop the tie rows"
             )
-        graph = _Laplacian(data.winner, data.loser, data.n_items)  # built once, shared with _fit
+        graph = Laplacian(data.winner, data.loser, data.n_items)  # built once, shared with _fit
         components = graph.components()
         self.n_components_ = int(components.max()) + 1
         self.components_ = data.item_series(components, name="component")
@@ -87,7 +87,7 @@ class PairwiseAggregator(Estimator):
         return self.fit(answers, **kwargs).scores_
 
     # --- for subclasses ----------------------------------------------------------------------
-    def _fit(self, data: ComparisonAnswers, graph: _Laplacian) -> np.ndarray:  # pragma: no cover - abstract
+    def _fit(self, data: ComparisonAnswers, graph: Laplacian) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _validate_params(self) -> None:

@@ -90,7 +90,7 @@ def bt_hessian(s, winner, loser, weight=None, alpha: float = 0.0, dense: bool | 
     return sparse.csr_matrix((vals, (rows, cols)), shape=(n, n))
 
 
-def _gradient(s, winner, loser, w, alpha, outcome=None, p=None):
+def gradient(s, winner, loser, w, alpha, outcome=None, p=None):
     """Gradient of :func:`bt_loss`; ``p`` (``sigmoid(s_winner - s_loser)``) when already known."""
     n = len(s)
     if p is None:
@@ -99,7 +99,7 @@ def _gradient(s, winner, loser, w, alpha, outcome=None, p=None):
     return np.bincount(loser, q, n) - np.bincount(winner, q, n) + alpha * np.tanh(s / 2.0)
 
 
-def _loss_and_p(s, winner, loser, w, alpha, outcome=None) -> tuple[float, np.ndarray]:
+def loss_and_p(s, winner, loser, w, alpha, outcome=None) -> tuple[float, np.ndarray]:
     """:func:`bt_loss` and ``sigmoid(s_winner - s_loser)`` from one pass over the comparisons."""
     d = s[winner] - s[loser]
     log_p, p = sigmoid_parts(d)
@@ -110,7 +110,7 @@ def _loss_and_p(s, winner, loser, w, alpha, outcome=None) -> tuple[float, np.nda
     return float(data - alpha * np.sum(2.0 * log_sigmoid(s) - s)), p
 
 
-class _Laplacian:
+class Laplacian:
     """The sparsity pattern of the comparison graph, built once per fit: each Newton step only
     refills the values of a canonical CSR matrix (one entry per pair of items compared, columns
     sorted), the comparisons of a pair summed by a bincount."""
@@ -160,8 +160,8 @@ class _Laplacian:
         return self.matrix(v) + sparse.diags(diag, format="csr")
 
 
-def _newton_step(
-    s, winner, loser, w, alpha, grad, pattern: _Laplacian, p=None, rtol: float = 1e-6
+def newton_step(
+    s, winner, loser, w, alpha, grad, pattern: Laplacian, p=None, rtol: float = 1e-6
 ) -> np.ndarray:
     """Solve ``H x = grad`` for the Hessian ``H`` of :func:`bt_loss`: a dense solve up to
     :data:`SMALL_LIMIT` items; above, conjugate gradients on the sparse Laplacian with a Jacobi
@@ -211,7 +211,7 @@ def bt_newton(
     """Newton's method with step halving on the Bradley-Terry loss (strictly convex for alpha > 0).
 
     ``outcome``: soft outcomes (see :func:`bt_loss`); ``pattern``: the graph's sparsity pattern
-    (:class:`_Laplacian`) when the caller fits the same comparisons repeatedly. Started (unless
+    (:class:`Laplacian`) when the caller fits the same comparisons repeatedly. Started (unless
     ``s0`` is given) from the log-odds of each item's win rate, which is within a few hundredths
     of the optimum on a well-connected graph: two or three steps converge. Returns
     ``(s, n_iter, converged, losses)``; ``losses`` holds the loss per unit of weight before the
@@ -224,21 +224,21 @@ def bt_newton(
         s = np.log(won + alpha) - np.log(lost + alpha)
     else:
         s = np.array(s0, dtype=np.float64)
-    loss, p = _loss_and_p(s, winner, loser, w, alpha, outcome)
+    loss, p = loss_and_p(s, winner, loser, w, alpha, outcome)
     losses = [loss / total]
     if pattern is None and n_items > SMALL_LIMIT:
-        pattern = _Laplacian(winner, loser, n_items)
+        pattern = Laplacian(winner, loser, n_items)
     converged = False
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        grad = _gradient(s, winner, loser, w, alpha, outcome, p)
-        step = _newton_step(s, winner, loser, w, alpha, grad, pattern, p)
+        grad = gradient(s, winner, loser, w, alpha, outcome, p)
+        step = newton_step(s, winner, loser, w, alpha, grad, pattern, p)
         largest = float(np.max(np.abs(step)))
         t = 1.0 if largest <= MAX_STEP else MAX_STEP / largest  # trust region: the loss is
         # nearly linear far out (an item that only wins), where a full step would overshoot
         while True:
             candidate = s - t * step
-            new, new_p = _loss_and_p(candidate, winner, loser, w, alpha, outcome)
+            new, new_p = loss_and_p(candidate, winner, loser, w, alpha, outcome)
             if new <= loss + 1e-12 * abs(loss) or t < 1e-8:
                 break
             t /= 2.0

@@ -10,7 +10,7 @@ from scipy.linalg import solve_triangular
 
 from ..._checks import check_choice, check_non_negative, check_positive_int
 from ._base import PairwiseAggregator
-from ._core import DENSE_LIMIT, _loss_and_p, bt_mm, bt_newton
+from ._core import DENSE_LIMIT, loss_and_p, bt_mm, bt_newton
 
 __all__ = ["BradleyTerry"]
 
@@ -87,7 +87,7 @@ class BradleyTerry(PairwiseAggregator):
             s, self.n_iter_, self.converged_, self.loss_history_ = bt_mm(
                 data.winner, data.loser, data.n_items, alpha=self.alpha, max_iter=self.n_iter, tol=self.tol)
         weight = np.ones(len(data.winner))
-        p = _loss_and_p(s, data.winner, data.loser, weight, self.alpha)[1]
+        p = loss_and_p(s, data.winner, data.loser, weight, self.alpha)[1]
         fisher = pattern.hessian(s, data.winner, data.loser, weight, self.alpha, p)
         self.fisher_information_ = fisher
         self.__dict__.pop("standard_errors_", None)  # computed again from the new fit on first use

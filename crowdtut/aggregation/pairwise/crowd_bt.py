@@ -7,7 +7,7 @@ import numpy as np
 from ..._checks import check_non_negative, check_positive_int
 from ._base import PairwiseAggregator
 from ._core import (
-    MAX_STEP, _gradient, _newton_step, bt_loss, bt_newton, log_sigmoid, sigmoid_parts,
+    MAX_STEP, gradient, newton_step, bt_loss, bt_newton, log_sigmoid, sigmoid_parts,
 )
 
 __all__ = ["CrowdBT"]
@@ -120,8 +120,8 @@ class CrowdBT(PairwiseAggregator):
             eta = (np.bincount(worker, r, m) + honest) / (counts + honest + flipped)
             eta = np.clip(eta, 1e-6, 1 - 1e-6)
             q = m_step_loss(s, d, log_sd, r)
-            grad = _gradient(s, winner, loser, ones, self.alpha, r, sd)
-            step = _newton_step(s, winner, loser, ones, self.alpha, grad, pattern, sd, rtol=1e-3)
+            grad = gradient(s, winner, loser, ones, self.alpha, r, sd)
+            step = newton_step(s, winner, loser, ones, self.alpha, grad, pattern, sd, rtol=1e-3)
             largest = float(np.max(np.abs(step)))
             t = 1.0 if largest <= MAX_STEP else MAX_STEP / largest
             while t >= 1e-8:
