@@ -217,7 +217,7 @@ FAMILIES = [
 # models whose start (or whose update) depends on the order or names of the answers, so that
 # renaming and shuffling changes the result on a tiny fixture: EBCC's random subtype split (the
 # authors' start), MMSR's random starting vector, Elo's sequential updates (by definition)
-ORDER_DEPENDENT = {"EBCC", "MMSR", "Elo", "NoisyBradleyTerry", "TextMedoid", "ClosestToAverage"}
+ORDER_DEPENDENT = {"EBCC", "MMSR", "Elo", "TextMedoid", "ClosestToAverage"}
 # (NoisyBradleyTerry: random start of the worker parameters by position; TextMedoid and
 # ClosestToAverage: equally central answers go to the first in row order, see best_per_task)
 # meta-estimators over a base aggregator (label sets, not labels): tested in test_multilabel.py
