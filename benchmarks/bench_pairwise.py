@@ -1,5 +1,6 @@
-"""Pairwise aggregators: time and Spearman correlation with the true scores, crowdtut beside
-crowd-kit 1.4.2 and choix on the same 100k synthetic comparisons; Kendall's tau on readability.
+"""Pairwise aggregators: time, Bradley-Terry log-likelihood, Spearman and Kendall correlation
+with the true scores, crowdtut beside crowd-kit 1.4.2 and choix on the same 100k synthetic
+comparisons; Kendall's tau on readability.
 
 (a) 100,000 comparisons of 1,000 items by 300 workers (20% random clickers, 5% adversarial),
     drawn by :func:`crowdtut.simulate.simulate_comparisons` (seed 0). crowd-kit's BradleyTerry,
@@ -7,12 +8,16 @@ crowd-kit 1.4.2 and choix on the same 100k synthetic comparisons; Kendall's tau 
     separate Python (``--peer-python``, default /work/venv-crowdkit/bin/python) through
     ``pairwise_reference.py``. crowd-kit's BradleyTerry runs twice: with its default
     ``tol=1e-5`` (it stops after a few MM sweeps, before convergence) and with ``tol=0``
-    (100 sweeps, converged).
+    (100 sweeps). The log-likelihood column is the plain Bradley-Terry log-likelihood (no
+    prior) of each method's log-scores over the 100k comparisons, in nats, and the gap is its
+    distance to the maximum (a Newton fit with a negligible prior, ``alpha=1e-9``); crowdtut's
+    BradleyTerry maximises it plus its anchor prior (``alpha=0.1``), so its gap is the price of
+    the prior. The worker models (CrowdBT, NoisyBT) maximise other likelihoods: no column.
 (b) readability (Chen et al. 2013, Shejole et al.'s copy): Kendall's tau with the grade levels,
     beside Shejole et al.'s published figures.
 
-Times are the best of ``--repeats`` runs for crowdtut and one run for the peers, wall-clock, on
-whatever machine runs the script (upper bounds on a shared one).
+Times are the best of ``--repeats`` runs (one run for crowd-kit's NoisyBT and choix-mm),
+wall-clock, on whatever machine runs the script (upper bounds on a shared one).
 
 Run: ``python benchmarks/bench_pairwise.py [--repeats 3] [--skip-peers]``
 """
@@ -26,7 +31,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from crowdtut.aggregation import BradleyTerry, CrowdBT, NoisyBradleyTerry
+from crowdtut.aggregation.pairwise._core import bt_newton, log_sigmoid
+from crowdtut.answers.comparisons import encode_comparisons
 from crowdtut.metrics import kendall_tau, spearman_rho
 from crowdtut.simulate import simulate_comparisons
 
@@ -50,11 +59,19 @@ def main() -> None:
     args = parser.parse_args()
 
     crowd = simulate_comparisons(1000, 300, 100_000, random_fraction=0.2, adversarial_fraction=0.05, seed=0)
+    data = encode_comparisons(crowd.answers)
+
+    def log_likelihood(scores: pd.Series) -> float:
+        s = scores.reindex(data.items).to_numpy(dtype=float)
+        return float(log_sigmoid(s[data.winner] - s[data.loser]).sum())
+
+    optimum = log_likelihood(pd.Series(
+        bt_newton(data.winner, data.loser, data.n_items, alpha=1e-9, tol=1e-12)[0], index=data.items))
     ours = {}
     for name, make in [("BradleyTerry", BradleyTerry), ("NoisyBradleyTerry", NoisyBradleyTerry),
                        ("CrowdBT", CrowdBT)]:
         seconds, scores = best_time(make, crowd.answers, args.repeats)
-        ours[name] = {"seconds": seconds, "spearman": spearman_rho(scores, crowd.scores)}
+        ours[name] = {"seconds": seconds, "scores": scores}
 
     peers = {}
     if not args.skip_peers:
@@ -62,24 +79,40 @@ def main() -> None:
             crowd.answers.to_csv(f"{tmp}/answers.csv", index=False)
             crowd.scores.to_csv(f"{tmp}/truth.csv")
             script = Path(__file__).with_name("pairwise_reference.py")
-            out = subprocess.run([args.peer_python, str(script), f"{tmp}/answers.csv", f"{tmp}/truth.csv"],
+            out = subprocess.run([args.peer_python, str(script), f"{tmp}/answers.csv", f"{tmp}/truth.csv",
+                                  "--repeats", str(args.repeats)],
                                  capture_output=True, text=True, check=True)
             peers = json.loads(out.stdout.strip().splitlines()[-1])
+        for value in peers.values():
+            value["scores"] = pd.Series(value.pop("log_scores"), index=value.pop("items"))
 
-    print("100,000 comparisons, 1,000 items, 300 workers (20% random, 5% adversarial)")
-    print(f"{'method':<34}{'seconds':>10}{'Spearman':>10}{'speed-up':>10}")
+    bt_like = {"crowdtut BradleyTerry", "crowd-kit BT", "crowd-kit BT-converged", "choix-ilsr", "choix-mm"}
     rows = [("crowdtut " + k, v) for k, v in ours.items()]
     rows += [(("crowd-kit " if not k.startswith("choix") else "") + k, v) for k, v in peers.items()]
-    reference = {"crowdtut BradleyTerry": ["BT", "BT-converged", "choix-ilsr", "choix-mm"],
-                 "crowdtut NoisyBradleyTerry": ["NoisyBT"]}
+    print("100,000 comparisons, 1,000 items, 300 workers (20% random, 5% adversarial); "
+          f"maximum BT log-likelihood {optimum:.2f}")
+    print(f"{'method':<28}{'seconds':>9}{'BT log-lik':>13}{'gap':>8}{'Spearman':>10}{'Kendall':>9}")
     for name, value in rows:
-        print(f"{name:<34}{value['seconds']:>10.3f}{value['spearman']:>10.4f}")
+        value["spearman"] = spearman_rho(value["scores"], crowd.scores)
+        value["kendall"] = kendall_tau(value["scores"], crowd.scores)
+        if name in bt_like:
+            value["loglik"] = log_likelihood(value["scores"])
+            fit = f"{value['loglik']:>13.2f}{optimum - value['loglik']:>8.2f}"
+        else:
+            fit = f"{'-':>13}{'-':>8}"
+        print(f"{name:<28}{value['seconds']:>9.3f}{fit}{value['spearman']:>10.4f}{value['kendall']:>9.4f}")
+    reference = {"BradleyTerry": ["BT", "BT-converged", "choix-ilsr", "choix-mm"],
+                 "NoisyBradleyTerry": ["NoisyBT"]}
     for ours_name, peer_names in reference.items():
+        mine = ours[ours_name]
         for peer in peer_names:
             if peer in peers:
-                ratio = peers[peer]["seconds"] / ours[ours_name.split()[1]]["seconds"]
-                print(f"  {ours_name} vs {peer}: {ratio:.1f}x faster, Spearman "
-                      f"{ours[ours_name.split()[1]]['spearman']:.4f} vs {peers[peer]['spearman']:.4f}")
+                ratio = peers[peer]["seconds"] / mine["seconds"]
+                line = (f"  crowdtut {ours_name} vs {peer}: {ratio:.1f}x faster, Spearman "
+                        f"{mine['spearman']:.4f} vs {peers[peer]['spearman']:.4f}")
+                if "loglik" in mine and "loglik" in peers[peer]:
+                    line += f", log-likelihood {mine['loglik'] - peers[peer]['loglik']:+.2f} nats"
+                print(line)
 
     from crowdtut.datasets import load_dataset
 

@@ -233,7 +233,7 @@ def test_clustering_uses_scikit_learn():
     assert len(set(codes[:5])) == 1 and len(set(codes[5:])) == 1 and codes[0] != codes[5]
     again = base.kmeans(z[::-1], 2, random_state=0)[::-1]  # rows in another order: same result
     np.testing.assert_array_equal(codes, again)
-    mix, loglik = base._gaussian_mixture(z, 2, 3, np.random.default_rng(0))
+    mix, loglik = base.gaussian_mixture(z, 2, 3, np.random.default_rng(0))
     assert len(set(mix[:5])) == 1 and mix[0] != mix[5] and np.isfinite(loglik)
     assert not hasattr(base, "_gmm_em")
 
@@ -493,3 +493,26 @@ def test_pair_counting_ari_equals_ari_over_all_pairs():
     assert metrics.pair_counting_ari(x[a] == x[b], y[a] == y[b]) == pytest.approx(
         metrics.adjusted_rand_index(x, y), rel=1e-12
     )
+
+
+def test_worker_factors_are_those_of_the_final_embedding():
+    # the last iteration ends on a bound update; the worker factors used to stay one update
+    # behind it. After fit they are the worker update of the final item moments and bound.
+    rng = np.random.default_rng(3)
+    n, nw, t = 12, 4, 120
+    a = rng.integers(0, n - 1, size=t)
+    b = a + 1 + rng.integers(0, n - 1 - a)
+    j = rng.integers(0, nw, size=t)
+    y = np.where((a % 3) == (b % 3), 1.0, -1.0) * np.where(rng.random(t) < 0.85, 1.0, -1.0)
+    lab = cl._Labels(a, b, j, y, n, nw)
+    model = CrowdClustering(n_dims=2, n_iter=7, tol=0.0, random_state=0)
+    m, sx, mu, v, delta, history, _ = model._variational(lab, np.random.default_rng(0))
+    d = 2
+    dup = cl._duplication(d)
+    prior_v = np.r_[np.full(dup.shape[1], model.prior_w), model.prior_tau]
+    again_mu, again_v = model._update_workers(lab, m, sx, delta, prior_v, dup)
+    np.testing.assert_allclose(again_mu, mu, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(again_v, v, rtol=1e-10, atol=1e-12)
+    # and the update did not lower the free energy of the last iteration
+    energy = model._free_energy(lab, m, sx, mu, v, delta, prior_v, dup)
+    assert energy >= history[-1] - 1e-9 * abs(history[-1])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -231,6 +232,23 @@ def test_deep_em_recovers_planted_confusion(simulated):
     assert (model.posterior_.argmax(1) == y).mean() > 0.95
     np.testing.assert_allclose(model.posterior_.sum(1), 1.0)
     assert model.history_.epochs == 15
+
+
+def test_deep_em_zero_confusion_entries_raise_no_warning():
+    # a worker who answers only label 0 has zero counts elsewhere: with no pseudo-count the
+    # confusion matrix holds exact zeros, whose log must not warn (divide by zero)
+    rng = np.random.default_rng(0)
+    y = rng.integers(3, size=60)
+    X = (2.0 * np.eye(3, 6)[y] + rng.normal(size=(60, 6))).astype(np.float32)
+    answers = np.stack([y, np.zeros_like(y)], axis=1)
+    model = deep.CrowdsEM(n_rounds=2, epochs=2, hidden=8, pseudo_count=0.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="warn"):
+            model.fit(X, answers)
+    assert (model.confusion_[1][:, 1:] == 0).all()  # the zeros were there
+    assert np.isfinite(model.posterior_).all()
+    np.testing.assert_allclose(model.posterior_.sum(1), 1.0)
 
 
 def test_conal_classifier_learns(simulated):

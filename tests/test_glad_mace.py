@@ -9,7 +9,7 @@ import pytest
 
 from crowdtut import encode_answers
 from crowdtut.aggregation import MajorityVote
-from crowdtut.aggregation.classification.glad import GLAD, _MStep, _e_step as glad_e_step
+from crowdtut.aggregation.classification.glad import GLAD, GLADMStep, glad_e_step
 from crowdtut.aggregation.classification.mace import MACE, _Codes, _e_step as mace_e_step
 
 LN3 = np.log(3.0)
@@ -51,7 +51,7 @@ def test_glad_m_step_reaches_a_stationary_point(tiny_answers):
     data = encode_answers(tiny_answers, classes=[0, 1, 2])
     p_right = np.array([0.9, 0.8, 0.3, 0.95, 0.95, 0.6, 0.5, 0.5])
     start_a, start_b = np.ones(3), np.ones(3)
-    alphas, log_betas = _MStep(data, p_right, 1.0, 1.0).run(start_a, start_b, 200)
+    alphas, log_betas = GLADMStep(data, p_right, 1.0, 1.0).run(start_a, start_b, 200)
     before = _expected_log_posterior(data, p_right, start_a, start_b)
     after = _expected_log_posterior(data, p_right, alphas, log_betas)
     assert after > before

@@ -24,7 +24,7 @@ from crowdtut.aggregation import (
     score_intervals,
 )
 from crowdtut.aggregation.pairwise._base import DisconnectedComparisonsWarning
-from crowdtut.aggregation.pairwise._core import _gradient, bt_mm, bt_newton
+from crowdtut.aggregation.pairwise._core import gradient, Laplacian, bt_hessian, bt_mm, bt_newton
 from crowdtut.aggregation.pairwise.noisy_bradley_terry import noisy_bt_loss_grad
 from crowdtut.answers import ComparisonAnswers, encode_comparisons
 from crowdtut.metrics import kendall_tau, spearman_rho
@@ -175,7 +175,7 @@ def test_newton_and_mm_agree_and_the_gradient_vanishes(small):
     s_newton, n_iter, converged, losses = bt_newton(data.winner, data.loser, data.n_items, alpha=0.1)
     s_mm = bt_mm(data.winner, data.loser, data.n_items, alpha=0.1, max_iter=20000, tol=1e-11)[0]
     np.testing.assert_allclose(s_newton, s_mm, atol=1e-6)
-    np.testing.assert_allclose(_gradient(s_newton, data.winner, data.loser, np.ones(len(data.winner)), 0.1),
+    np.testing.assert_allclose(gradient(s_newton, data.winner, data.loser, np.ones(len(data.winner)), 0.1),
                                0.0, atol=1e-8)
     assert converged and n_iter < 20 and np.all(np.diff(losses) <= 1e-12)
 
@@ -210,6 +210,39 @@ def test_standard_errors_shrink_like_one_over_root_n():
     se1 = BradleyTerry(alpha=1e-3).fit(crowd.answers).standard_errors_
     se4 = BradleyTerry(alpha=1e-3).fit(quad).standard_errors_
     np.testing.assert_allclose(se4 / se1, 0.5, rtol=0.02)
+
+
+def test_fisher_information_is_the_hessian_and_standard_errors_come_on_first_read():
+    crowd = simulate_comparisons(70, 10, 3000, seed=5)  # above the dense-solve limit: CG steps
+    model = BradleyTerry().fit(crowd.answers)
+    data = encode_comparisons(crowd.answers)
+    s = model.scores_.loc[data.items].to_numpy()
+    np.testing.assert_allclose(model.fisher_information_.toarray(),
+                               bt_hessian(s, data.winner, data.loser, alpha=0.1), atol=1e-10)
+    assert "standard_errors_" not in vars(model)  # the fit does not pay for the inverse
+    cov = np.linalg.inv(bt_hessian(s, data.winner, data.loser, alpha=0.1))
+    centre = np.eye(len(s)) - 1.0 / len(s)
+    expected = np.sqrt(np.diag(centre @ cov @ centre))
+    np.testing.assert_allclose(model.standard_errors_.loc[data.items], expected, rtol=1e-8)
+    assert model.standard_errors_ is model.standard_errors_  # computed once
+    before = model.standard_errors_
+    model.fit(pd.concat([crowd.answers] * 4, ignore_index=True))  # a refit forgets them
+    np.testing.assert_allclose(model.standard_errors_ / before, 0.5, rtol=0.05)
+    with pytest.raises(NotFittedError, match="fit"):
+        BradleyTerry().standard_errors_
+
+
+def test_graph_pattern_components_and_laplacian():
+    data = encode_comparisons(frame([("w", "a", "b", "a"), ("w", "b", "a", "a"), ("w", "c", "d", "d"),
+                                     ("w", "b", "e", "e")]), items=list("abcdef"))
+    graph = Laplacian(data.winner, data.loser, data.n_items)
+    np.testing.assert_array_equal(graph.components(), data.components())
+    v = np.arange(1.0, data.n_comparisons + 1)
+    dense = np.zeros((6, 6))
+    np.add.at(dense, (data.winner, data.loser), -v)
+    np.add.at(dense, (data.loser, data.winner), -v)
+    np.testing.assert_allclose(graph.matrix(v).toarray(), dense)
+    assert graph.matrix(v).nnz == 6  # one entry per compared pair and direction: a-b summed
 
 
 def test_fisher_and_bootstrap_intervals_agree(small):
@@ -263,6 +296,21 @@ def test_noisy_bt_finds_unskilled_and_biased_workers():
     assert model.skills_[kinds == "random"].mean() < model.skills_[(kinds == "good") & (kinds.index != 0)].mean()
     assert model.biases_[0] > 0.9 and model.skills_[0] < 0.2
     assert np.all(np.diff(model.loss_history_) <= 1e-9)
+
+
+def test_noisy_bt_random_start_ignores_row_order_and_names(small):
+    answers = small.answers
+    renamed = answers.assign(worker=answers["worker"].map(lambda w: f"z{99 - w}"))
+    renamed = renamed.sample(frac=1.0, random_state=3)
+    back = {f"z{99 - w}": w for w in answers["worker"].unique()}
+    for seed in (0, 7):
+        a = NoisyBradleyTerry(random_state=seed).fit(answers)
+        b = NoisyBradleyTerry(random_state=seed).fit(renamed)
+        np.testing.assert_allclose(b.scores_.loc[a.scores_.index], a.scores_, atol=1e-6)
+        np.testing.assert_allclose(b.skills_.rename(index=back).loc[a.skills_.index], a.skills_, atol=1e-6)
+    # the seed does change the start
+    starts = [NoisyBradleyTerry(random_state=seed, n_iter=1).fit(answers).loss_history_[0] for seed in (0, 7)]
+    assert starts[0] != starts[1]
 
 
 @pytest.fixture(scope="module")

@@ -86,9 +86,6 @@ def test_one_coin_matches_memory(mirror, prior):
     np.testing.assert_allclose(got.skills_.loc[data.workers].to_numpy(), skills, atol=1e-8)
 
 
-@pytest.mark.xfail(strict=True, reason="open (issue 16): the in-memory GLAD now ends on a final "
-                   "M-step and reports a falling loss; crowdtut.scale.GLAD still follows the "
-                   "previous in-memory GLAD, so their results differ by about 1e-3")
 @pytest.mark.parametrize("learn_priors", [False, True])
 def test_glad_matches_memory(mirror, learn_priors):
     df = _read(mirror, "SpectralMethodsMeetEM/web")

@@ -621,7 +621,9 @@ class CrowdsEM(_DeepEstimator):
             counts = confusion_from_posterior(data, posterior, self.pseudo_count)
             confusion = counts / counts.sum(axis=2, keepdims=True)
             prior = predict_proba(self.network_, X)
-            posterior, _ = normalize_log(log_joint(data, np.log(confusion), safe_log(prior)))
+            # a worker who never gave label l under class k has pi_kl = 0: log 0 = -inf, floored as
+            # in DawidSkene (the class keeps posterior ~0, no divide-by-zero warning)
+            posterior, _ = normalize_log(log_joint(data, safe_log(confusion), safe_log(prior)))
         counts = confusion_from_posterior(data, posterior, self.pseudo_count)
         confusion = counts / counts.sum(axis=2, keepdims=True)
         history.best_epoch = history.epochs - 1

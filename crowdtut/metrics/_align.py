@@ -12,11 +12,11 @@ _PROBA_TOL = 1e-6
 
 
 # --- alignment helpers -----------------------------------------------------------------------
-def _preview(values: Iterable, k: int = 10) -> list:
+def preview(values: Iterable, k: int = 10) -> list:
     return list(values)[:k]
 
 
-def _as_truth_series(truth, name: str = "truth") -> pd.Series:
+def as_truth_series(truth, name: str = "truth") -> pd.Series:
     """A Series of labels with a unique index and no missing value."""
     if isinstance(truth, Mapping) and not isinstance(truth, pd.Series):
         truth = pd.Series(truth)
@@ -26,32 +26,32 @@ def _as_truth_series(truth, name: str = "truth") -> pd.Series:
         )
     if not truth.index.is_unique:
         dup = truth.index[truth.index.duplicated()].unique()
-        raise ValueError(f"{name} has repeated task(s) in its index: {_preview(dup)}")
+        raise ValueError(f"{name} has repeated task(s) in its index: {preview(dup)}")
     isna = truth.isna().to_numpy()
     if isna.any():
         raise ValueError(
             f"{name} has {int(isna.sum())} missing value(s) at task(s) "
-            f"{_preview(truth.index[isna])}; drop them first (a missing truth cannot be scored)"
+            f"{preview(truth.index[isna])}; drop them first (a missing truth cannot be scored)"
         )
     return truth
 
 
-def _rows_for(index: pd.Index, tasks: pd.Index, what: str, of: str = "truth") -> np.ndarray:
+def rows_for(index: pd.Index, tasks: pd.Index, what: str, of: str = "truth") -> np.ndarray:
     """Positions in ``index`` of each entry of ``tasks``; ValueError naming the missing ones."""
     if not index.is_unique:
         dup = index[index.duplicated()].unique()
-        raise ValueError(f"{what} has repeated task(s) in its index: {_preview(dup)}")
+        raise ValueError(f"{what} has repeated task(s) in its index: {preview(dup)}")
     rows = index.get_indexer(tasks)
     missing = rows < 0
     if missing.any():
         raise ValueError(
             f"{int(missing.sum())} task(s) in {of} have no entry in {what}: "
-            f"{_preview(tasks[missing])}"
+            f"{preview(tasks[missing])}"
         )
     return rows
 
 
-def _check_proba(p: np.ndarray, what: str) -> np.ndarray:
+def check_proba(p: np.ndarray, what: str) -> np.ndarray:
     p = np.asarray(p, dtype=np.float64)
     if p.ndim != 2 or p.shape[1] < 1:
         raise ValueError(f"{what} must have shape (n_tasks, n_classes); got {p.shape}")
@@ -59,39 +59,39 @@ def _check_proba(p: np.ndarray, what: str) -> np.ndarray:
         raise ValueError(f"{what} is empty: there is nothing to score")
     if not np.isfinite(p).all():
         bad = np.flatnonzero(~np.isfinite(p).all(axis=1))
-        raise ValueError(f"{what} has NaN or infinite values in row(s) {_preview(bad)}")
+        raise ValueError(f"{what} has NaN or infinite values in row(s) {preview(bad)}")
     if (p < 0).any():
         bad = np.flatnonzero((p < 0).any(axis=1))
-        raise ValueError(f"{what} has negative probabilities in row(s) {_preview(bad)}")
+        raise ValueError(f"{what} has negative probabilities in row(s) {preview(bad)}")
     off = np.abs(p.sum(axis=1) - 1.0) > _PROBA_TOL
     if off.any():
         bad = np.flatnonzero(off)
         raise ValueError(
-            f"{what} rows must sum to 1; {int(off.sum())} do not, e.g. row(s) {_preview(bad)}"
+            f"{what} rows must sum to 1; {int(off.sum())} do not, e.g. row(s) {preview(bad)}"
         )
     return p
 
 
-def _proba_and_truth(proba, truth) -> tuple[np.ndarray, np.ndarray]:
+def proba_and_truth(proba, truth) -> tuple[np.ndarray, np.ndarray]:
     """Probabilities (n, K) and truth codes (n,) aligned on the tasks of ``truth``."""
     if isinstance(proba, pd.DataFrame):
-        truth = _as_truth_series(truth)
+        truth = as_truth_series(truth)
         if len(truth) == 0:
             raise ValueError("truth is empty: there is nothing to score")
-        rows = _rows_for(proba.index, truth.index, "proba")
-        p = _check_proba(proba.to_numpy()[rows], "proba")
+        rows = rows_for(proba.index, truth.index, "proba")
+        p = check_proba(proba.to_numpy()[rows], "proba")
         if not proba.columns.is_unique:
             raise ValueError(f"proba has repeated class columns: {list(proba.columns)}")
         codes = proba.columns.get_indexer(truth.to_numpy())
         unknown = codes < 0
         if unknown.any():
             raise ValueError(
-                f"truth has label(s) {_preview(pd.unique(truth.to_numpy()[unknown]))} that are not "
-                f"columns of proba {_preview(proba.columns, 20)}"
+                f"truth has label(s) {preview(pd.unique(truth.to_numpy()[unknown]))} that are not "
+                f"columns of proba {preview(proba.columns, 20)}"
             )
         return p, codes.astype(np.int64)
     if isinstance(proba, np.ndarray):
-        p = _check_proba(proba, "proba")
+        p = check_proba(proba, "proba")
         y = np.asarray(truth)
         if y.ndim != 1 or y.shape[0] != p.shape[0]:
             raise ValueError(
@@ -112,7 +112,7 @@ def _proba_and_truth(proba, truth) -> tuple[np.ndarray, np.ndarray]:
         bad = (y < 0) | (y >= p.shape[1])
         if bad.any():
             raise ValueError(
-                f"truth codes must lie in [0, {p.shape[1] - 1}]; got {_preview(np.unique(y[bad]))}"
+                f"truth codes must lie in [0, {p.shape[1] - 1}]; got {preview(np.unique(y[bad]))}"
             )
         return p, y.astype(np.int64)
     raise TypeError(
@@ -120,11 +120,11 @@ def _proba_and_truth(proba, truth) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def _hard_and_truth(pred, truth) -> tuple[np.ndarray, np.ndarray]:
+def hard_and_truth(pred, truth) -> tuple[np.ndarray, np.ndarray]:
     """Predicted and true labels (object-free numpy arrays) aligned on the tasks of ``truth``."""
     if isinstance(pred, pd.Series):
-        truth = _as_truth_series(truth)
-        rows = _rows_for(pred.index, truth.index, "pred")
+        truth = as_truth_series(truth)
+        rows = rows_for(pred.index, truth.index, "pred")
         return pred.to_numpy()[rows], truth.to_numpy()
     pred = np.asarray(pred)
     truth_arr = np.asarray(truth)
@@ -138,7 +138,7 @@ def _hard_and_truth(pred, truth) -> tuple[np.ndarray, np.ndarray]:
     return pred, truth_arr
 
 
-def _sorted_union(*arrays: np.ndarray) -> pd.Index:
+def sorted_union(*arrays: np.ndarray) -> pd.Index:
     values = pd.unique(np.concatenate([np.asarray(a, dtype=object) for a in arrays]))
     try:
         return pd.Index(sorted(values))

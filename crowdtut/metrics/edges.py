@@ -8,7 +8,7 @@ from typing import Literal, Mapping
 import numpy as np
 import pandas as pd
 
-from ._align import _as_truth_series, _rows_for
+from ._align import as_truth_series, rows_for
 
 __all__ = ["edge_errors"]
 
@@ -71,12 +71,12 @@ def edge_errors(
     if level not in ("all", "worker"):
         raise ValueError(f"level={level!r}; expected 'all' or 'worker'")
     data = encode_partitions(answers, hits)
-    truth = _as_truth_series(truth)
-    classes = truth.to_numpy()[_rows_for(truth.index, data.items, "truth", of="answers")]
+    truth = as_truth_series(truth)
+    classes = truth.to_numpy()[rows_for(truth.index, data.items, "truth", of="answers")]
     a, b, worker, _, same = pair_codes(data)
     if clusters is not None:
-        clusters = _as_truth_series(clusters, name="clusters")
-        rows = _rows_for(clusters.index, data.items, "clusters", of="answers")
+        clusters = as_truth_series(clusters, name="clusters")
+        rows = rows_for(clusters.index, data.items, "clusters", of="answers")
         found = clusters.to_numpy()[rows]
         same = found[a] == found[b]
     cell = same.astype(np.int64) * 2 + (classes[a] == classes[b])  # 0 TN, 1 FS, 2 FM, 3 TP

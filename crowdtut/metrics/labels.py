@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..answers import CrowdAnswers, DuplicatePolicy, encode_answers
-from ._align import _as_truth_series, _check_proba, _hard_and_truth, _preview, _proba_and_truth, _rows_for, _sorted_union
+from ._align import as_truth_series, check_proba, hard_and_truth, preview, proba_and_truth, rows_for, sorted_union
 
 # --- accuracy and calibration ----------------------------------------------------------------
 def accuracy(
@@ -41,12 +41,12 @@ def accuracy(
     if ties not in ("first", "share"):
         raise ValueError(f"ties={ties!r}; expected 'first' or 'share'")
     if isinstance(pred, pd.DataFrame) or (isinstance(pred, np.ndarray) and pred.ndim == 2):
-        p, y = _proba_and_truth(pred, truth)
+        p, y = proba_and_truth(pred, truth)
         if ties == "first":
             return float(np.mean(p.argmax(axis=1) == y))
         is_max = p == p.max(axis=1, keepdims=True)
         return float(np.mean(is_max[np.arange(len(y)), y] / is_max.sum(axis=1)))
-    hard, y = _hard_and_truth(pred, truth)
+    hard, y = hard_and_truth(pred, truth)
     if len(y) == 0:
         raise ValueError("truth is empty: there is nothing to score")
     return float(np.mean(hard == y))
@@ -60,14 +60,14 @@ def soft_accuracy(proba: pd.DataFrame | np.ndarray, truth: pd.Series | np.ndarra
     proba : DataFrame of probabilities (tasks x classes) or ndarray (n, K) with integer ``truth``.
     truth : Series of true labels indexed by task (may cover only some tasks).
     """
-    p, y = _proba_and_truth(proba, truth)
+    p, y = proba_and_truth(proba, truth)
     return float(np.mean(p[np.arange(len(y)), y]))
 
 
 def _calibration_bins(proba, truth, n_bins: int):
     if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
         raise ValueError(f"n_bins must be a positive integer; got {n_bins!r}")
-    p, y = _proba_and_truth(proba, truth)
+    p, y = proba_and_truth(proba, truth)
     confidence = p.max(axis=1)
     correct = (p.argmax(axis=1) == y).astype(np.float64)
     edges = np.linspace(0.0, 1.0, n_bins + 1)
@@ -276,7 +276,7 @@ def worker_accuracy(
     ``"accuracy"``; NaN for a worker with no answer on a labelled task.
     """
     data = _encode(answers, classes, duplicates)
-    labels = _as_truth_series(labels, "labels")
+    labels = as_truth_series(labels, "labels")
     label_code = data.classes.get_indexer(labels.to_numpy())  # -1: a class nobody answered
     task_label = np.full(data.n_tasks, -2, dtype=np.int64)  # -2: task without a label
     rows = labels.index.get_indexer(data.tasks)
@@ -355,7 +355,7 @@ def empirical_confusion(
         Classes are the answers' classes followed by any true class nobody answered.
     """
     data = _encode(answers, classes, duplicates)
-    truth = _as_truth_series(truth)
+    truth = as_truth_series(truth)
     classes = data.classes
     extra = pd.Index(pd.unique(truth.to_numpy())).difference(classes, sort=False)
     if len(extra):
@@ -402,13 +402,13 @@ def confusion_matrix(
     if normalize not in (None, "true", "pred", "all"):
         raise ValueError(f"normalize={normalize!r}; expected None, 'true', 'pred' or 'all'")
     if isinstance(pred, pd.DataFrame):
-        truth = _as_truth_series(truth)
-        rows = _rows_for(pred.index, truth.index, "pred")
-        p = _check_proba(pred.to_numpy()[rows], "pred")
+        truth = as_truth_series(truth)
+        rows = rows_for(pred.index, truth.index, "pred")
+        p = check_proba(pred.to_numpy()[rows], "pred")
         hard = pred.columns.to_numpy()[p.argmax(axis=1)]
         y = truth.to_numpy()
     else:
-        hard, y = _hard_and_truth(pred, truth)
+        hard, y = hard_and_truth(pred, truth)
     missing = pd.isna(hard)
     if missing.any():
         raise ValueError(
@@ -416,17 +416,17 @@ def confusion_matrix(
             "fill or drop them first"
         )
     if classes is None:
-        index = _sorted_union(y, hard)
+        index = sorted_union(y, hard)
     else:
         index = pd.Index(list(classes))
         if not index.is_unique:
-            raise ValueError(f"classes has repeated entries: {_preview(index[index.duplicated()])}")
+            raise ValueError(f"classes has repeated entries: {preview(index[index.duplicated()])}")
     t_code, p_code = index.get_indexer(y), index.get_indexer(hard)
     for name, codes, values in (("truth", t_code, y), ("pred", p_code, hard)):
         if (codes < 0).any():
             raise ValueError(
-                f"{name} has label(s) {_preview(pd.unique(values[codes < 0]))} outside classes "
-                f"{_preview(index, 20)}"
+                f"{name} has label(s) {preview(pd.unique(values[codes < 0]))} outside classes "
+                f"{preview(index, 20)}"
             )
     n_k = len(index)
     counts = np.bincount(t_code * n_k + p_code, minlength=n_k * n_k).reshape(n_k, n_k)

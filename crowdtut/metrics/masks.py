@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from ._align import _preview, _rows_for
+from ._align import preview, rows_for
 
 
 # --- segmentation masks ----------------------------------------------------------------------
@@ -33,11 +33,11 @@ def _mask_scores(pred, true, score: Callable[[np.ndarray, np.ndarray], float], n
             raise TypeError(
                 "give both pred_mask and true_mask as Series indexed by task, or neither"
             )
-        rows = _rows_for(true.index, pred.index, "true_mask", of="pred_mask")
+        rows = rows_for(true.index, pred.index, "true_mask", of="pred_mask")
         extra = true.index.difference(pred.index)
         if len(extra):
             raise ValueError(
-                f"{len(extra)} task(s) in true_mask have no pred_mask: {_preview(extra)}"
+                f"{len(extra)} task(s) in true_mask have no pred_mask: {preview(extra)}"
             )
         values = [
             one(a, true.iloc[r], f"of task {t!r}")

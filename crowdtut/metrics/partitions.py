@@ -6,16 +6,16 @@ from typing import Literal, Mapping
 
 import numpy as np
 import pandas as pd
-from ._align import _as_truth_series, _preview, _rows_for
+from ._align import as_truth_series, preview, rows_for
 
 
 # --- partitions ------------------------------------------------------------------------------
 def _partition_codes(a, b) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(a, pd.Series) and isinstance(b, pd.Series):
-        rows = _rows_for(a.index, b.index, "a", of="b")
+        rows = rows_for(a.index, b.index, "a", of="b")
         extra = a.index.difference(b.index)
         if len(extra):
-            raise ValueError(f"{len(extra)} item(s) in a are missing from b: {_preview(extra)}")
+            raise ValueError(f"{len(extra)} item(s) in a are missing from b: {preview(extra)}")
         a_val, b_val = a.to_numpy()[rows], b.to_numpy()
     else:
         a_val, b_val = np.asarray(a), np.asarray(b)
@@ -151,9 +151,9 @@ def intruder_quality(
         raise ValueError("answers must be a DataFrame with columns 'task', 'worker' and 'label'")
     if len(answers) == 0:
         raise ValueError("answers is empty: there is nothing to score")
-    intruders = _as_truth_series(intruders, "intruders")
+    intruders = as_truth_series(intruders, "intruders")
     task = answers["task"].to_numpy()
-    _rows_for(intruders.index, pd.Index(pd.unique(task)), "intruders", of="answers")
+    rows_for(intruders.index, pd.Index(pd.unique(task)), "intruders", of="answers")
     found = (answers["label"].to_numpy() == intruders.reindex(task).to_numpy()).astype(np.float64)
     if level == "answer":
         score = pd.Series(found, index=pd.Index(task, name="task"))
@@ -170,8 +170,8 @@ def intruder_quality(
         weight = pd.Series(1.0, index=score.index)
     if by is None:
         return float((score * weight).sum() / weight.sum())
-    by = _as_truth_series(by, "by")
-    _rows_for(by.index, pd.Index(score.index.unique()), "by", of="answers")
+    by = as_truth_series(by, "by")
+    rows_for(by.index, pd.Index(score.index.unique()), "by", of="answers")
     groups = by.reindex(score.index).to_numpy()
     table = pd.DataFrame({"group": groups, "score": score.to_numpy(), "weight": weight.to_numpy()})
     sums = table.assign(sw=table["score"] * table["weight"]).groupby("group")[["sw", "weight"]].sum()
@@ -219,8 +219,8 @@ def worker_pairwise_ari(answers: pd.DataFrame, truth: pd.Series | Mapping, hits=
     from ..answers.partitions import encode_partitions, pair_codes
 
     data = encode_partitions(answers, hits)
-    truth = _as_truth_series(truth)
-    classes = truth.to_numpy()[_rows_for(truth.index, data.items, "truth", of="answers")]
+    truth = as_truth_series(truth)
+    classes = truth.to_numpy()[rows_for(truth.index, data.items, "truth", of="answers")]
     a, b, worker, _, same = pair_codes(data)
     true_same = classes[a] == classes[b]
     # four pair counts per worker in one bincount, then the formula (no loop over workers)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._align import _as_truth_series, _rows_for
+from ._align import as_truth_series, rows_for
 
 __all__ = ["kendall_tau", "spearman_rho", "ndcg_at_k"]
 
@@ -20,8 +20,8 @@ def _aligned(scores, truth) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(truth, pd.Series) or isinstance(scores, pd.Series):
         if not isinstance(scores, pd.Series) or not isinstance(truth, pd.Series):
             raise TypeError("pass both scores and truth as pandas Series (aligned by item) or both as arrays")
-        truth = _as_truth_series(truth)
-        rows = _rows_for(scores.index, truth.index, "scores")
+        truth = as_truth_series(truth)
+        rows = rows_for(scores.index, truth.index, "scores")
         pred, true = scores.to_numpy(dtype=np.float64)[rows], truth.to_numpy(dtype=np.float64)
     else:
         pred, true = np.asarray(scores, dtype=np.float64), np.asarray(truth, dtype=np.float64)

@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 
 from ..answers.texts import normalize as _normalize
-from ._align import _as_truth_series, _rows_for
+from ._align import as_truth_series, rows_for
 
 __all__ = ["edit_distances", "word_error_rate", "character_error_rate", "answer_word_errors"]
 
 _CHUNK_CELLS = 4_000_000
 
 
-def _pad(seqs: Sequence[np.ndarray], idx: np.ndarray, width: int, fill: int) -> np.ndarray:
+def pad_sequences(seqs: Sequence[np.ndarray], idx: np.ndarray, width: int, fill: int) -> np.ndarray:
     out = np.full((len(idx), width), fill, dtype=np.int64)
     lengths = np.array([len(seqs[k]) for k in idx], dtype=np.int64)
     if lengths.sum():
@@ -33,7 +33,7 @@ def _pad(seqs: Sequence[np.ndarray], idx: np.ndarray, width: int, fill: int) -> 
     return out
 
 
-def _chunks(cost_i: np.ndarray, cost_j: np.ndarray, order: np.ndarray, budget: int):
+def cost_chunks(cost_i: np.ndarray, cost_j: np.ndarray, order: np.ndarray, budget: int):
     """Cut ``order`` (sorted by size) into runs whose padded (rows x i x j) stays under budget."""
     start, n = 0, len(order)
     while start < n:
@@ -73,10 +73,10 @@ def edit_distances(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> np.ndarr
     out = np.maximum(la, lb)  # right when either is empty
     todo = np.flatnonzero((la > 0) & (lb > 0))
     order = todo[np.lexsort((lb[todo], la[todo]))]
-    for idx in _chunks(la, lb, order, _CHUNK_CELLS):
+    for idx in cost_chunks(la, lb, order, _CHUNK_CELLS):
         n_i, n_j = int(la[idx].max()), int(lb[idx].max())
-        A = _pad(a, idx, n_i, -1)
-        B = _pad(b, idx, n_j, -2)
+        A = pad_sequences(a, idx, n_i, -1)
+        B = pad_sequences(b, idx, n_j, -2)
         jj = np.arange(n_j + 1)
         prev = np.broadcast_to(jj, (len(idx), n_j + 1))
         base = np.empty((len(idx), n_j + 1), dtype=np.int64)
@@ -96,8 +96,8 @@ def _paired(predictions, truth) -> tuple[list[str], list[str]]:
     if isinstance(truth, pd.Series) or isinstance(predictions, pd.Series):
         if not (isinstance(truth, pd.Series) and isinstance(predictions, pd.Series)):
             raise TypeError("give both predictions and truth as Series indexed by task, or neither")
-        truth = _as_truth_series(truth)
-        rows = _rows_for(predictions.index, truth.index, "predictions")
+        truth = as_truth_series(truth)
+        rows = rows_for(predictions.index, truth.index, "predictions")
         pred = predictions.to_numpy(dtype=object)[rows]
         true = truth.to_numpy(dtype=object)
     else:
@@ -227,8 +227,8 @@ def answer_word_errors(
     from ..answers.texts import encode_texts
 
     data = encode_texts(answers, normalize=None, duplicates="keep")  # checks columns and texts
-    truth = _as_truth_series(truth)
-    rows = _rows_for(truth.index, data.tasks, "truth", of="answers")
+    truth = as_truth_series(truth)
+    rows = rows_for(truth.index, data.tasks, "truth", of="answers")
     refs = truth.to_numpy(dtype=object)[rows][data.task]
     pred = list(data.texts)
     true = list(refs)

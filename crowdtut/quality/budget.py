@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..answers import CrowdAnswers, encode_answers
-from .overlap import _check_params, dynamic_overlap
+from .overlap import check_overlap_params, dynamic_overlap
 
 __all__ = ["budget_curve"]
 
@@ -75,7 +75,7 @@ def budget_curve(
     >>> curve.policy.tolist()
     ['fixed', 'fixed', 'fixed', 'dynamic', 'all']
     """
-    _check_params(min_overlap, max_overlap, 0.5)
+    check_overlap_params(min_overlap, max_overlap, 0.5)
     for name, value in (("n_repeats", n_repeats), ("n_boot", n_boot)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name}={value!r}; expected a positive integer")
@@ -86,7 +86,7 @@ def budget_curve(
     if overlaps is None:
         overlaps = range(1, int(data.answers_per_task.max()) + 1)
     for conf in confidences:
-        _check_params(min_overlap, max_overlap, conf)
+        check_overlap_params(min_overlap, max_overlap, conf)
     rng = np.random.default_rng(random_state)
     n = len(task_codes)
     weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot) / n  # (n_boot, n) bootstrap weights

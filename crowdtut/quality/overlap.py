@@ -46,7 +46,7 @@ class OverlapResult:
         return float(self.n_bought.mean())
 
 
-def _check_params(min_overlap, max_overlap, confidence) -> None:
+def check_overlap_params(min_overlap, max_overlap, confidence) -> None:
     def is_int(v):
         return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
@@ -185,7 +185,7 @@ def dynamic_overlap(
     control tasks smoothed with K = 0.5, Bayes' rule with a uniform prior, a threshold on the
     posterior of the leading answer).
     """
-    _check_params(min_overlap, max_overlap, confidence)
+    check_overlap_params(min_overlap, max_overlap, confidence)
     data = encode_answers(answers, classes=classes, duplicates=duplicates)
     if not isinstance(aggregator, str):
         classes_ = getattr(aggregator, "classes_", None)

@@ -32,7 +32,7 @@ def current_client():
         return None
 
 
-def _fail(error: BaseException, what: str) -> PassFailed:
+def pass_failed(error: BaseException, what: str) -> PassFailed:
     return PassFailed(
         f"{what} failed on the dask cluster ({type(error).__name__}: {error}); no result was "
         "stored. A worker that died or ran out of memory is the usual cause: give the workers "
@@ -61,4 +61,4 @@ def map_reduce(blocks: list, kernel: Callable, params: dict, combine: Callable,
     except (ValueError, TypeError):
         raise  # the user's data: the message from encode_block says what is wrong
     except Exception as error:  # noqa: BLE001 - every other failure becomes one clear error
-        raise _fail(error, what) from error
+        raise pass_failed(error, what) from error

@@ -10,7 +10,9 @@ import pandas as pd
 from ..aggregation.classification import dawid_skene as _ds, voting as _voting
 from ..aggregation._base import Estimator
 from ..aggregation._em import converged
-from ..aggregation.classification.dawid_skene import _errors_frame
+from ..aggregation.classification.dawid_skene import (
+    errors_frame, floor_confusion_counts, one_coin_skills,
+)
 from ..answers import CrowdAnswers
 from . import _kernels as k
 from ._engine import map_reduce
@@ -18,7 +20,6 @@ from ._prepare import Prepared, prepare
 
 __all__ = ["MajorityVote", "DawidSkene", "OneCoinDawidSkene"]
 
-_EPS = 1e-10  # the in-memory floor on confusion counts and skills
 
 
 def _index_only(prepared: Prepared) -> CrowdAnswers:
@@ -28,7 +29,7 @@ def _index_only(prepared: Prepared) -> CrowdAnswers:
                         prepared.classes)
 
 
-class _ScaleAggregator(Estimator):
+class ScaleAggregator(Estimator):
     """Shared ``fit`` plumbing: checks, preparation, lazy ``labels_`` and ``probas_``."""
 
     _memory_class: type = None
@@ -90,7 +91,7 @@ class _ScaleAggregator(Estimator):
         self.n_tasks_ = prepared.n_tasks
 
 
-class MajorityVote(_ScaleAggregator):
+class MajorityVote(ScaleAggregator):
     """Majority vote over a dask DataFrame; the same labels and vote shares as in memory.
 
     Parameters
@@ -132,7 +133,7 @@ class MajorityVote(_ScaleAggregator):
     def _fit(self, prepared: Prepared) -> None:
         params = dict(prepared.base_params, tie_break=self.tie_break)
         if self._weights is not None:
-            params["weights"] = _voting._align_worker_weights(
+            params["weights"] = _voting.align_worker_weights(
                 _index_only(prepared), self._weights)
         if self.tie_break == "random":
             rng = np.random.default_rng(self.random_state)
@@ -140,7 +141,7 @@ class MajorityVote(_ScaleAggregator):
         self._set_result(prepared, params, k.vote_posterior)
 
 
-class _EM(_ScaleAggregator):
+class _EM(ScaleAggregator):
     """The EM loop of the in-memory ``_EMAggregator``, one map-reduce pass per iteration."""
 
     _pass = None
@@ -220,15 +221,14 @@ class DawidSkene(_EM):
         counts = stats["counts"].reshape(len(prepared.workers), kk, kk).transpose(0, 2, 1)
         # the floor goes only on labels the worker used, as in memory (a posterior row sums to
         # one, so summing the counts over the true class gives the worker's answers per label)
-        used = counts.sum(axis=1, keepdims=True) > 0.5
-        counts = np.maximum(counts + self.pseudo_count, np.where(used, _EPS, 0.0))
+        counts = floor_confusion_counts(counts, counts.sum(axis=1) > 0.5, self.pseudo_count)
         return counts / counts.sum(axis=2, keepdims=True), stats["post_sum"] / prepared.n_tasks
 
     def _store(self, prepared, params):
         confusion, prior = params
         self.workers_ = prepared.workers
         self.confusion_ = confusion
-        self.errors_ = _errors_frame(_index_only(prepared), confusion)
+        self.errors_ = errors_frame(_index_only(prepared), confusion)
         self.priors_ = pd.Series(prior, index=prepared.classes, name="prior")
 
 
@@ -280,8 +280,7 @@ class OneCoinDawidSkene(_EM):
         return dict(prepared.base_params, skills=skills, prior=prior)
 
     def _m_step(self, prepared, stats):
-        skills = stats["hits"] / np.maximum(prepared.answers_per_worker, 1)
-        skills = np.clip(skills, max(self.min_skill, _EPS), 1.0 - _EPS)
+        skills = one_coin_skills(stats["hits"], prepared.answers_per_worker, self.min_skill)
         kk = len(prepared.classes)
         if self.prior == "uniform":
             return skills, np.full(kk, 1.0 / kk)

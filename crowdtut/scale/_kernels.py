@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..aggregation._em import normalize_log, safe_log
-from ..aggregation.classification.dawid_skene import log_joint
+from ..aggregation.classification.dawid_skene import log_joint, one_coin_log_joint
 from ..aggregation.classification.voting import break_ties, vote_shares, weighted_votes
 from ._blocks import Block, load_block
 
@@ -49,7 +49,7 @@ def ds_posterior(block: Block | str, params: dict) -> tuple[np.ndarray, float, o
     data = block.answers(params["n_workers"], params["n_classes"])
     if params.get("confusion") is None:
         return vote_shares(data.vote_counts), 0.0, data
-    joint = log_joint(data, np.log(params["confusion"]), safe_log(params["prior"]))
+    joint = log_joint(data, safe_log(params["confusion"]), safe_log(params["prior"]))
     post, loglik = normalize_log(joint)
     return post, loglik, data
 
@@ -65,18 +65,6 @@ def ds_pass(block: Block | str, params: dict) -> dict:
 
 
 # --- one-coin Dawid-Skene ------------------------------------------------------------------
-def one_coin_log_joint(data, skills: np.ndarray, prior: np.ndarray) -> np.ndarray:
-    """The one-coin E-step's log joint, the same sums as ``OneCoinDawidSkene._log_joint``."""
-    k = data.n_classes
-    log_wrong = np.log((1.0 - skills) / (k - 1))
-    gain = np.log(skills) - log_wrong
-    base = np.bincount(data.task, weights=log_wrong[data.worker], minlength=data.n_tasks)
-    bonus = np.bincount(
-        data.task * k + data.label, weights=gain[data.worker], minlength=data.n_tasks * k
-    ).reshape(data.n_tasks, k)
-    return bonus + base[:, None] + safe_log(prior)
-
-
 def one_coin_posterior(block: Block | str, params: dict) -> tuple[np.ndarray, float, object]:
     block = load_block(block)
     data = block.answers(params["n_workers"], params["n_classes"])

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..answers._encode import factorize
 from ._blocks import ENCODED_META, encode_block
-from ._engine import _fail, current_client, map_reduce
+from ._engine import pass_failed, current_client, map_reduce
 from ._kernels import add_stats, count_pass
 
 __all__ = ["Prepared", "prepare"]
@@ -121,7 +121,7 @@ def prepare(
     except (ValueError, TypeError):
         raise
     except Exception as error:  # noqa: BLE001
-        raise _fail(error, "encoding the answers") from error
+        raise pass_failed(error, "encoding the answers") from error
     counts = map_reduce(blocks, count_pass, {"n_workers": len(workers)}, add_stats,
                         what="encoding the answers")
     return Prepared(

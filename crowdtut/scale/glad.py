@@ -13,9 +13,13 @@ import pandas as pd
 
 from ..aggregation._em import converged, normalize_rows, safe_log
 from ..aggregation.classification import glad as _glad
+from ..aggregation.classification.glad import (
+    FINAL_MOVE, FINAL_ROUNDS, LOG_2PI, GLADMStep, answer_log_probs, backtrack,
+    gaussian_log_density, glad_e_step, sigmoid, starting_priors,
+)
 from ._blocks import load_block
-from ._engine import PassFailed, _fail, current_client
-from ._estimators import _ScaleAggregator
+from ._engine import PassFailed, pass_failed, current_client
+from ._estimators import ScaleAggregator
 from ._prepare import Prepared
 
 __all__ = ["GLAD"]
@@ -44,8 +48,8 @@ def _init(block, state, params):
 def _alpha_stats(block, state, params):
     data = _data(block, params)
     p_right = state["post"][data.task, data.label]
-    x, log_right, log_wrong = _glad._answer_log_probs(data, params["alphas"], state["log_betas"])
-    sigma = _glad._sigmoid(x)
+    x, log_right, log_wrong = answer_log_probs(data, params["alphas"], state["log_betas"])
+    sigma = sigmoid(x)
     beta = np.exp(state["log_betas"])[data.task]
     w = data.n_workers
     return state, {
@@ -58,7 +62,7 @@ def _alpha_stats(block, state, params):
 def _alpha_values(block, state, params):
     data = _data(block, params)
     p_right = state["post"][data.task, data.label]
-    _, log_right, log_wrong = _glad._answer_log_probs(data, params["trial"], state["log_betas"])
+    _, log_right, log_wrong = answer_log_probs(data, params["trial"], state["log_betas"])
     value = np.bincount(data.worker, p_right * log_right + (1.0 - p_right) * log_wrong,
                         data.n_workers)
     return state, {"value": value}
@@ -69,15 +73,15 @@ def _beta_step(block, state, params):
     if data.n_tasks == 0:  # an empty partition (numpy's bincount of nothing is an int array)
         return state, {"max_moved": np.float64(0.0)}
     p_right = state["post"][data.task, data.label]
-    step = _glad._MStep(data, p_right, params["alpha_mean"], params["log_beta_mean"])
-    new = step._log_beta_step(params["alphas"], state["log_betas"])
+    step = GLADMStep(data, p_right, params["alpha_mean"], params["log_beta_mean"])
+    new = step.log_beta_step(params["alphas"], state["log_betas"])
     moved = np.abs(new - state["log_betas"]).max(initial=0.0)
     return dict(state, log_betas=new), {"max_moved": np.float64(moved)}
 
 
 def _e_step(block, state, params):
     data = _data(block, params)
-    post, loglik = _glad._e_step(data, params["alphas"], state["log_betas"], params["log_priors"])
+    post, loglik = glad_e_step(data, params["alphas"], state["log_betas"], params["log_priors"])
     sq = np.sum((state["log_betas"] - params["log_beta_mean"]) ** 2)
     return dict(state, post=post), {"loglik": np.float64(loglik), "beta_sq": np.float64(sq),
                                     "post_sum": post.sum(axis=0)}
@@ -144,10 +148,10 @@ class _Stateful:
         except PassFailed:
             raise
         except Exception as error:  # noqa: BLE001
-            raise _fail(error, what) from error
+            raise pass_failed(error, what) from error
 
 
-class GLAD(_ScaleAggregator):
+class GLAD(ScaleAggregator):
     """GLAD over a dask DataFrame: the EM of :class:`crowdtut.aggregation.GLAD` with task
     parameters kept per partition and worker abilities reduced in a tree.
 
@@ -191,44 +195,53 @@ class GLAD(_ScaleAggregator):
         self.m_step_max_iter = m_step_max_iter
 
     def _fit(self, prepared: Prepared) -> None:
-        memory = self._memory_class(**self.get_params())
         k = len(prepared.classes)
         alpha_mean = float(self.alpha_prior_mean)
         log_beta_mean = float(self.log_beta_prior_mean)
-        priors = memory._starting_priors(k)
+        priors = starting_priors(self.class_priors, self.learn_priors, k)
         base = dict(prepared.base_params, alpha_mean=alpha_mean, log_beta_mean=log_beta_mean)
         alphas = np.full(len(prepared.workers), alpha_mean)
         state = _Stateful(prepared.blocks)
         stats = state.run(_init, base, "the initial pass")
         history: list[float] = []
         done = False
+        n_answers = max(prepared.n_answers, 1)
         for iteration in range(self.n_iter):
             what = f"EM iteration {iteration + 1}"
             if self.learn_priors:
                 priors = normalize_rows(stats["post_sum"])
-            for _ in range(self.m_step_max_iter):
-                new_alphas = self._alpha_step(state, base, alphas, what)
-                moved_beta = state.run(_beta_step, dict(base, alphas=new_alphas), what)["max_moved"]
-                moved = max(np.abs(new_alphas - alphas).max(initial=0.0), float(moved_beta))
-                alphas = new_alphas
-                if moved < 1e-10:
-                    break
+            alphas = self._m_step(state, base, alphas, self.m_step_max_iter, 1e-10, what)
             stats = state.run(_e_step, dict(base, alphas=alphas, log_priors=safe_log(priors)), what)
-            n_tasks = prepared.n_tasks
-            history.append(
+            log_posterior = (
                 float(stats["loglik"])
-                + _glad._gaussian_log_density(alphas, alpha_mean)
-                + float(-0.5 * stats["beta_sq"] - 0.5 * n_tasks * _glad._LOG_2PI)
+                + gaussian_log_density(alphas, alpha_mean)
+                + float(-0.5 * stats["beta_sq"] - 0.5 * prepared.n_tasks * LOG_2PI)
             )
+            history.append(-log_posterior / n_answers)
             if len(history) > 1 and converged(history[-1], history[-2], self.tol):
                 done = True
                 break
+        # the final M-step of the in-memory GLAD: the parameters exposed are those of ``probas_``
+        if self.learn_priors:
+            priors = normalize_rows(stats["post_sum"])
+        alphas = self._m_step(state, base, alphas, FINAL_ROUNDS, FINAL_MOVE, "the final M-step")
         self.n_iter_ = len(history)
         self.loss_history_ = history
         self.converged_ = done
         self.alphas_ = pd.Series(alphas, index=prepared.workers, name="alpha")
         self.priors_ = pd.Series(priors, index=prepared.classes, name="prior")
         self._set_state_result(prepared, state)
+
+    def _m_step(self, state, base, alphas, n_rounds: int, stop: float, what: str):
+        """Block-Newton rounds (abilities, then each partition's easiness) until nothing moves."""
+        for _ in range(n_rounds):
+            new_alphas = self._alpha_step(state, base, alphas, what)
+            moved_beta = state.run(_beta_step, dict(base, alphas=new_alphas), what)["max_moved"]
+            moved = max(np.abs(new_alphas - alphas).max(initial=0.0), float(moved_beta))
+            alphas = new_alphas
+            if moved < stop:
+                break
+        return alphas
 
     def _alpha_step(self, state, base, alphas, what):
         mean = base["alpha_mean"]
@@ -241,7 +254,7 @@ class GLAD(_ScaleAggregator):
             out = state.run(_alpha_values, dict(base, trial=trial), what)["value"]
             return out - 0.5 * (trial - mean) ** 2
 
-        return _glad._backtrack(alphas, grad / curv, value, values, upper=np.inf)
+        return backtrack(alphas, grad / curv, value, values, upper=np.inf)
 
     def _set_state_result(self, prepared: Prepared, state: _Stateful) -> None:
         import dask

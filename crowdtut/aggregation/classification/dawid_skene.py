@@ -28,10 +28,36 @@ def confusion_from_posterior(data: CrowdAnswers, post: np.ndarray, pseudo_count:
     """
     k = data.n_classes
     counts = data.sum_per_worker_label(post)  # (W * K_answered, K_true)
-    counts = counts.reshape(data.n_workers, k, k).transpose(0, 2, 1) + pseudo_count
+    counts = counts.reshape(data.n_workers, k, k).transpose(0, 2, 1)
     used = np.bincount(data.worker * k + data.label, minlength=data.n_workers * k) > 0
-    floor = np.where(used.reshape(data.n_workers, 1, k), _EPS, 0.0)
-    return np.maximum(counts, floor)
+    return floor_confusion_counts(counts, used.reshape(data.n_workers, k), pseudo_count)
+
+
+def floor_confusion_counts(counts: np.ndarray, used: np.ndarray, pseudo_count: float) -> np.ndarray:
+    """``counts + pseudo_count`` floored at ``_EPS`` on the labels each worker used.
+
+    ``counts`` is ``[worker, true, answered]``; ``used`` is ``[worker, answered]`` (bool).
+    """
+    floor = np.where(used[:, None, :], _EPS, 0.0)
+    return np.maximum(counts + pseudo_count, floor)
+
+
+def one_coin_skills(hits: np.ndarray, answers_per_worker: np.ndarray, min_skill: float) -> np.ndarray:
+    """Each worker's share of expected right answers, kept inside ``[max(min_skill, eps), 1 - eps]``."""
+    skills = hits / np.maximum(answers_per_worker, 1)
+    return np.clip(skills, max(min_skill, _EPS), 1.0 - _EPS)
+
+
+def one_coin_log_joint(data: CrowdAnswers, skills: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """The one-coin model's ``log p(true = k) + sum of log p(answer | true = k)`` per task."""
+    k = data.n_classes
+    log_wrong = np.log((1.0 - skills) / (k - 1))
+    gain = np.log(skills) - log_wrong  # extra log-likelihood when the answer is the class
+    base = np.bincount(data.task, weights=log_wrong[data.worker], minlength=data.n_tasks)
+    bonus = np.bincount(
+        data.task * k + data.label, weights=gain[data.worker], minlength=data.n_tasks * k
+    ).reshape(data.n_tasks, k)
+    return bonus + base[:, None] + safe_log(prior)
 
 
 def log_joint(data: CrowdAnswers, log_confusion: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
@@ -128,7 +154,7 @@ class _EMAggregator(ClassificationAggregator):
         raise NotImplementedError
 
 
-def _errors_frame(data: CrowdAnswers, confusion: np.ndarray) -> pd.DataFrame:
+def errors_frame(data: CrowdAnswers, confusion: np.ndarray) -> pd.DataFrame:
     """Confusion matrices in crowd-kit's layout: rows (worker, answered label), columns true label."""
     k = data.n_classes
     index = pd.MultiIndex.from_product([data.workers, data.classes], names=["worker", "label"])
@@ -197,7 +223,7 @@ class DawidSkene(_EMAggregator):
         confusion, prior = params
         self.workers_ = data.workers
         self.confusion_ = confusion
-        self.errors_ = _errors_frame(data, confusion)
+        self.errors_ = errors_frame(data, confusion)
         self.priors_ = pd.Series(prior, index=data.classes, name="prior")
 
 
@@ -242,22 +268,14 @@ class OneCoinDawidSkene(_EMAggregator):
 
     def _m_step(self, data, post):
         hits = np.bincount(data.worker, weights=post[data.task, data.label], minlength=data.n_workers)
-        skills = hits / np.maximum(data.answers_per_worker, 1)
-        skills = np.clip(skills, max(self.min_skill, _EPS), 1.0 - _EPS)
+        skills = one_coin_skills(hits, data.answers_per_worker, self.min_skill)
         if self.prior == "uniform":
             return skills, np.full(data.n_classes, 1.0 / data.n_classes)
         return skills, post.mean(axis=0)
 
     def _log_joint(self, data, params):
         skills, prior = params
-        k = data.n_classes
-        log_wrong = np.log((1.0 - skills) / (k - 1))
-        gain = np.log(skills) - log_wrong  # extra log-likelihood when the answer is the class
-        base = np.bincount(data.task, weights=log_wrong[data.worker], minlength=data.n_tasks)
-        bonus = np.bincount(
-            data.task * k + data.label, weights=gain[data.worker], minlength=data.n_tasks * k
-        ).reshape(data.n_tasks, k)
-        return bonus + base[:, None] + safe_log(prior)
+        return one_coin_log_joint(data, skills, prior)
 
     def _store(self, data, params, post):
         skills, prior = params

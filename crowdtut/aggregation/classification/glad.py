@@ -14,39 +14,39 @@ from .._em import converged, normalize_log, normalize_rows, safe_log
 
 __all__ = ["GLAD"]
 
-_LOG_2PI = float(np.log(2.0 * np.pi))
+LOG_2PI = float(np.log(2.0 * np.pi))
 _MAX_LOG_BETA = 30.0  # beta = exp(30) ~ 1e13 is far beyond any useful easiness; keeps exp finite
 _MAX_STEP = 4.0  # largest change of one parameter in one Newton step
 _MAX_HALVINGS = 30
-_FINAL_ROUNDS = 100  # block-Newton rounds of the final M-step (it stops once nothing moves)
-_FINAL_MOVE = 1e-7
+FINAL_ROUNDS = 100  # block-Newton rounds of the final M-step (it stops once nothing moves)
+FINAL_MOVE = 1e-7
 
 
-def _log_sigmoid(x: np.ndarray) -> np.ndarray:
+def log_sigmoid(x: np.ndarray) -> np.ndarray:
     """log(1 / (1 + exp(-x))), stable for large |x| (and faster than np.logaddexp)."""
     return np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))  # no overflow for large |x|
 
 
-def _answer_log_probs(
+def answer_log_probs(
     data: CrowdAnswers, alphas: np.ndarray, log_betas: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per answer: alpha*beta, log P(the answer is right), log P(one particular wrong label)."""
     x = alphas[data.worker] * np.exp(log_betas)[data.task]
-    log_right = _log_sigmoid(x)
-    log_wrong = _log_sigmoid(-x) - np.log(data.n_classes - 1)
+    log_right = log_sigmoid(x)
+    log_wrong = log_sigmoid(-x) - np.log(data.n_classes - 1)
     return x, log_right, log_wrong
 
 
-def _e_step(
+def glad_e_step(
     data: CrowdAnswers, alphas: np.ndarray, log_betas: np.ndarray, log_priors: np.ndarray
 ) -> tuple[np.ndarray, float]:
     """Posterior over the true classes and the marginal log-likelihood of the answers."""
     n_tasks, n_classes = data.n_tasks, data.n_classes
-    _, log_right, log_wrong = _answer_log_probs(data, alphas, log_betas)
+    _, log_right, log_wrong = answer_log_probs(data, alphas, log_betas)
     # an answer adds log_wrong to every class of its task, and log_right - log_wrong to its label
     log_joint = np.bincount(data.task, weights=log_wrong, minlength=n_tasks)[:, None] + log_priors
     log_joint += np.bincount(
@@ -57,11 +57,11 @@ def _e_step(
     return normalize_log(log_joint)
 
 
-def _gaussian_log_density(x: np.ndarray, mean: float) -> float:
-    return float(-0.5 * np.sum((x - mean) ** 2) - 0.5 * x.size * _LOG_2PI)
+def gaussian_log_density(x: np.ndarray, mean: float) -> float:
+    return float(-0.5 * np.sum((x - mean) ** 2) - 0.5 * x.size * LOG_2PI)
 
 
-class _MStep:
+class GLADMStep:
     """Block-Newton ascent on the expected complete log-posterior of (alphas, log_betas).
 
     ``p_right[a]`` is the posterior probability that answer ``a`` names the true class; an answer's
@@ -82,13 +82,13 @@ class _MStep:
         self.log_beta_mean = log_beta_mean
 
     def _expected_loglik(self, alphas: np.ndarray, log_betas: np.ndarray):
-        x, log_right, log_wrong = _answer_log_probs(self.data, alphas, log_betas)
+        x, log_right, log_wrong = answer_log_probs(self.data, alphas, log_betas)
         return x, self.p_right * log_right + (1.0 - self.p_right) * log_wrong
 
     def run(self, alphas: np.ndarray, log_betas: np.ndarray, n_rounds: int, stop: float = 1e-10):
         for _ in range(n_rounds):
-            new_alphas = self._alpha_step(alphas, log_betas)
-            new_log_betas = self._log_beta_step(new_alphas, log_betas)
+            new_alphas = self.alpha_step(alphas, log_betas)
+            new_log_betas = self.log_beta_step(new_alphas, log_betas)
             moved = max(np.abs(new_alphas - alphas).max(initial=0.0),
                         np.abs(new_log_betas - log_betas).max(initial=0.0))
             alphas, log_betas = new_alphas, new_log_betas
@@ -96,10 +96,10 @@ class _MStep:
                 break
         return alphas, log_betas
 
-    def _alpha_step(self, alphas: np.ndarray, log_betas: np.ndarray) -> np.ndarray:
+    def alpha_step(self, alphas: np.ndarray, log_betas: np.ndarray) -> np.ndarray:
         data = self.data
         x, loglik = self._expected_loglik(alphas, log_betas)
-        sigma = _sigmoid(x)
+        sigma = sigmoid(x)
         beta = np.exp(log_betas)[data.task]
         grad = np.bincount(data.worker, (self.p_right - sigma) * beta, data.n_workers)
         grad -= alphas - self.alpha_mean
@@ -112,12 +112,12 @@ class _MStep:
             out = np.bincount(data.worker, trial_loglik, data.n_workers)
             return out - 0.5 * (trial - self.alpha_mean) ** 2
 
-        return _backtrack(alphas, grad / curv, value, values, upper=np.inf)
+        return backtrack(alphas, grad / curv, value, values, upper=np.inf)
 
-    def _log_beta_step(self, alphas: np.ndarray, log_betas: np.ndarray) -> np.ndarray:
+    def log_beta_step(self, alphas: np.ndarray, log_betas: np.ndarray) -> np.ndarray:
         data = self.data
         x, loglik = self._expected_loglik(alphas, log_betas)
-        sigma = _sigmoid(x)
+        sigma = sigmoid(x)
         rx = (self.p_right - sigma) * x
         grad = np.bincount(data.task, rx, data.n_tasks) - (log_betas - self.log_beta_mean)
         # minus the second derivative, floored at the prior's curvature (the term is not concave)
@@ -131,10 +131,10 @@ class _MStep:
             out = np.bincount(data.task, trial_loglik, data.n_tasks)
             return out - 0.5 * (trial - self.log_beta_mean) ** 2
 
-        return _backtrack(log_betas, grad / curv, value, values, upper=_MAX_LOG_BETA)
+        return backtrack(log_betas, grad / curv, value, values, upper=_MAX_LOG_BETA)
 
 
-def _backtrack(theta, step, value, values, upper: float) -> np.ndarray:
+def backtrack(theta, step, value, values, upper: float) -> np.ndarray:
     """Halve, coordinate by coordinate, every step that lowers that coordinate's own objective."""
     step = np.clip(step, -_MAX_STEP, _MAX_STEP)
     # a change below rounding is not "worse": near the optimum it would halve 30 times for nothing
@@ -147,6 +147,27 @@ def _backtrack(theta, step, value, values, upper: float) -> np.ndarray:
         step[worse] *= 0.5
     step[worse] = 0.0
     return np.minimum(theta + step, upper)
+
+
+def starting_priors(class_priors, learn_priors: bool, n_classes: int) -> np.ndarray:
+    """The class priors GLAD starts from: uniform, or ``class_priors`` checked and normalised."""
+    if class_priors is None or learn_priors:
+        return np.full(n_classes, 1.0 / n_classes)
+    try:
+        priors = np.asarray(class_priors, dtype=np.float64)
+    except (TypeError, ValueError):
+        priors = np.full(n_classes + 1, np.nan)  # reported below
+    if isinstance(class_priors, str) or (
+        priors.shape != (n_classes,)
+        or not np.all(np.isfinite(priors))
+        or np.any(priors < 0)
+        or priors.sum() <= 0
+    ):
+        raise ValueError(
+            f"class_priors={class_priors!r}; expected {n_classes} non-negative numbers "
+            "with a positive sum, one per class"
+        )
+    return priors / priors.sum()
 
 
 class GLAD(ClassificationAggregator):
@@ -245,29 +266,10 @@ class GLAD(ClassificationAggregator):
         if not isinstance(self.learn_priors, (bool, np.bool_)):
             raise ValueError(f"learn_priors={self.learn_priors!r}; expected True or False")
 
-    def _starting_priors(self, n_classes: int) -> np.ndarray:
-        if self.class_priors is None or self.learn_priors:
-            return np.full(n_classes, 1.0 / n_classes)
-        try:
-            priors = np.asarray(self.class_priors, dtype=np.float64)
-        except (TypeError, ValueError):
-            priors = np.full(n_classes + 1, np.nan)  # reported below
-        if isinstance(self.class_priors, str) or (
-            priors.shape != (n_classes,)
-            or not np.all(np.isfinite(priors))
-            or np.any(priors < 0)
-            or priors.sum() <= 0
-        ):
-            raise ValueError(
-                f"class_priors={self.class_priors!r}; expected {n_classes} non-negative numbers "
-                "with a positive sum, one per class"
-            )
-        return priors / priors.sum()
-
     def _fit(self, data: CrowdAnswers) -> np.ndarray:
         alpha_mean = float(self.alpha_prior_mean)
         log_beta_mean = float(self.log_beta_prior_mean)
-        priors = self._starting_priors(data.n_classes)
+        priors = starting_priors(self.class_priors, self.learn_priors, data.n_classes)
         alphas = np.full(data.n_workers, alpha_mean)
         log_betas = np.full(data.n_tasks, log_beta_mean)
         answered = data.answers_per_task > 0
@@ -282,14 +284,14 @@ class GLAD(ClassificationAggregator):
             # M-step: class priors in closed form, abilities and easiness by block-Newton ascent
             if self.learn_priors:
                 priors = normalize_rows(posterior[answered].sum(axis=0))
-            m_step = _MStep(data, posterior.ravel()[task_label], alpha_mean, log_beta_mean)
+            m_step = GLADMStep(data, posterior.ravel()[task_label], alpha_mean, log_beta_mean)
             alphas, log_betas = m_step.run(alphas, log_betas, self.m_step_max_iter)
             # E-step
-            posterior, loglik = _e_step(data, alphas, log_betas, safe_log(priors))
+            posterior, loglik = glad_e_step(data, alphas, log_betas, safe_log(priors))
             log_posterior = (
                 loglik
-                + _gaussian_log_density(alphas, alpha_mean)
-                + _gaussian_log_density(log_betas, log_beta_mean)
+                + gaussian_log_density(alphas, alpha_mean)
+                + gaussian_log_density(log_betas, log_beta_mean)
             )
             history.append(-log_posterior / n_answers)
             if len(history) > 1 and converged(history[-1], history[-2], self.tol):
@@ -300,8 +302,8 @@ class GLAD(ClassificationAggregator):
         # and easiness values exposed are the MAP parameters of ``probas_``
         if self.learn_priors:
             priors = normalize_rows(posterior[answered].sum(axis=0))
-        m_step = _MStep(data, posterior.ravel()[task_label], alpha_mean, log_beta_mean)
-        alphas, log_betas = m_step.run(alphas, log_betas, _FINAL_ROUNDS, stop=_FINAL_MOVE)
+        m_step = GLADMStep(data, posterior.ravel()[task_label], alpha_mean, log_beta_mean)
+        alphas, log_betas = m_step.run(alphas, log_betas, FINAL_ROUNDS, stop=FINAL_MOVE)
         self.n_iter_ = len(history)
         self.converged_ = done
         self.loss_history_ = history

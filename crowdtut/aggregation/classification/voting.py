@@ -52,7 +52,7 @@ def break_ties(scores: np.ndarray, tie_break: TieBreak, rng: np.random.Generator
     return keys.argmax(axis=1)
 
 
-def _align_worker_weights(data: CrowdAnswers, weights) -> np.ndarray:
+def align_worker_weights(data: CrowdAnswers, weights) -> np.ndarray:
     """Worker weights given by name (Series or dict) as an array in worker-code order."""
     series = pd.Series(weights, dtype=np.float64)
     missing = data.workers.difference(series.index)
@@ -100,7 +100,7 @@ class MajorityVote(ClassificationAggregator):
         """Fit on long answers; ``weights`` maps each worker name to a non-negative weight."""
         self._validate_params()
         data = encode_answers(answers, classes=classes, duplicates=duplicates)
-        w = None if weights is None else _align_worker_weights(data, weights)
+        w = None if weights is None else align_worker_weights(data, weights)
         votes = weighted_votes(data, w)
         rng = np.random.default_rng(self.random_state) if self.tie_break == "random" else None
         self._set_result(data, vote_shares(votes), break_ties(votes, self.tie_break, rng))

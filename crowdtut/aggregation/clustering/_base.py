@@ -10,7 +10,7 @@ from .._base import Estimator
 from ...answers.partitions import PartitionAnswers
 
 # --- shared estimator plumbing ---------------------------------------------------------------
-class _PartitionAggregator(Estimator):
+class PartitionAggregator(Estimator):
     """Base class of the clustering family: ``fit(answers, hits=None) -> self``;
     ``fit_predict`` returns ``labels_`` (Series item -> cluster, 0 the largest cluster)."""
 
@@ -38,7 +38,7 @@ def _relabel_by_size(codes: np.ndarray) -> np.ndarray:
     return new[inverse.ravel()]
 
 
-def _check_positive(name: str, value) -> None:
+def check_positive(name: str, value) -> None:
     number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if not number or not value > 0:
         raise ValueError(f"{name}={value!r}; expected a positive number")
@@ -70,10 +70,11 @@ def kmeans(x: np.ndarray, n_clusters: int, random_state=None, n_init: int = 10) 
     return labels
 
 
-def _gaussian_mixture(z: np.ndarray, k: int, n_init: int, rng: np.random.Generator, n_iter: int = 200):
+def gaussian_mixture(z: np.ndarray, k: int, n_init: int, rng: np.random.Generator, n_iter: int = 1000):
     """scikit-learn's full-covariance GaussianMixture with ``k`` components, started from the
     best of ``n_init`` k-means runs (:func:`kmeans`); returns the most probable component of
-    each row and the log-likelihood of the rows."""
+    each row and the log-likelihood of the rows. ``n_iter`` is scikit-learn's ``max_iter``: 200
+    left a 6-component mixture on a 473-image crowd unconverged (a ConvergenceWarning)."""
     from sklearn.mixture import GaussianMixture
     from threadpoolctl import threadpool_limits
 
@@ -96,7 +97,7 @@ def _gaussian_mixture(z: np.ndarray, k: int, n_init: int, rng: np.random.Generat
     return codes, loglik
 
 
-def _two_rate_loglik(codes: np.ndarray, a: np.ndarray, b: np.ndarray, same: np.ndarray) -> float:
+def two_rate_loglik(codes: np.ndarray, a: np.ndarray, b: np.ndarray, same: np.ndarray) -> float:
     """Log-likelihood of the pairwise labels when a pair is labelled "same" with one rate inside
     a cluster and another across clusters, both rates at their maximum-likelihood values."""
     inside = codes[a] == codes[b]
@@ -109,14 +110,14 @@ def _two_rate_loglik(codes: np.ndarray, a: np.ndarray, b: np.ndarray, same: np.n
     return float(total)
 
 
-def _search_clusters(fit_k, ks, a, b, same, score, patience: int):
+def search_clusters(fit_k, ks, a, b, same, score, patience: int):
     """Fit a partition for k = ks[0], ks[1], ... and keep the one of highest ``score(row)``,
     where ``row`` holds what ``fit_k`` reported plus ``label_loglik``. Stops once the score has
     not improved for ``patience`` values of k in a row. Returns (codes, k, table)."""
     rows, best, best_k, best_score, since = [], None, None, -np.inf, 0
     for k in ks:
         codes, info = fit_k(k)
-        info = {"n_clusters": k, **info, "label_loglik": _two_rate_loglik(codes, a, b, same)}
+        info = {"n_clusters": k, **info, "label_loglik": two_rate_loglik(codes, a, b, same)}
         rows.append(info)
         if score(info) > best_score:
             best, best_k, best_score, since = codes, k, score(info), 0

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from ..._checks import check_choice, check_positive_int
 from .._base import check_random_state
-from ._base import _PartitionAggregator, _search_clusters, _two_rate_loglik, kmeans
+from ._base import PartitionAggregator, search_clusters, two_rate_loglik, kmeans
 from ...answers.partitions import PartitionAnswers, pair_codes, encode_partitions
 
 def co_association(
@@ -40,7 +40,7 @@ def _co_counts(a, b, same, n):
 
 
 # --- co-association baseline -----------------------------------------------------------------
-class CoAssociationClustering(_PartitionAggregator):
+class CoAssociationClustering(PartitionAggregator):
     """Spectral clustering of the co-association matrix of the HITs.
 
     The affinity of images ``a`` and ``b`` is the share of the answers showing both that put
@@ -142,7 +142,7 @@ class CoAssociationClustering(_PartitionAggregator):
         else:
             ks, patience = range(1, min(k_max, n_eig) + 1), 4
         key = "label_loglik" if self.select == "labels" else "eigengap"
-        codes, k, self.selection_ = _search_clusters(
+        codes, k, self.selection_ = search_clusters(
             fit_k, ks, a, b, same, lambda row: row[key], patience
         )
         dims = pd.Index([f"u{c}" for c in range(k)], name="dim")
@@ -158,7 +158,7 @@ class CoAssociationClustering(_PartitionAggregator):
         self.coassociation_ = together
         self.eigenvalues_ = np.zeros(0)
         self.selection_ = pd.DataFrame(
-            {"eigengap": [0.0], "label_loglik": [_two_rate_loglik(codes, a, b, same)]},
+            {"eigengap": [0.0], "label_loglik": [two_rate_loglik(codes, a, b, same)]},
             index=pd.Index([k], name="n_clusters"),
         )
         dims = pd.Index([f"u{c}" for c in range(k)], name="dim")

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from ..._checks import check_choice, check_non_negative, check_positive_int
 from .._base import check_random_state
 from ._base import (
-    _PartitionAggregator, _check_positive, _gaussian_mixture, _search_clusters, _two_rate_loglik,
+    PartitionAggregator, check_positive, gaussian_mixture, search_clusters, two_rate_loglik,
 )
 from ...answers.partitions import PartitionAnswers, pair_codes, encode_partitions
 
@@ -118,7 +118,7 @@ def _spectral_init(lab: _Labels, d: int, rng: np.random.Generator) -> np.ndarray
     return x
 
 
-class CrowdClustering(_PartitionAggregator):
+class CrowdClustering(PartitionAggregator):
     """Bayesian crowdclustering (Gomes et al., NIPS 2011) by variational Bayes, then a Gaussian
     mixture on the image embeddings with the number of clusters chosen from the data.
 
@@ -209,7 +209,7 @@ class CrowdClustering(_PartitionAggregator):
         check_positive_int("n_iter", self.n_iter, allow_zero=True)
         check_non_negative("tol", self.tol)
         for name in ("prior_x", "prior_w", "prior_tau"):
-            _check_positive(name, getattr(self, name))
+            check_positive(name, getattr(self, name))
         check_choice("init", self.init, ("spectral", "random"))
         if self.n_clusters is not None:
             check_positive_int("n_clusters", self.n_clusters)
@@ -230,7 +230,7 @@ class CrowdClustering(_PartitionAggregator):
             raise ValueError("no answer groups two or more images: there is no pairwise label")
         labels = _Labels(a, b, j, np.where(same, 1.0, -1.0), data.n_items, data.n_workers)
         rng = np.random.default_rng(self.random_state)
-        m, sx, mu, v, history, done = self._variational(labels, rng)
+        m, sx, mu, v, _, history, done = self._variational(labels, rng)
         self.n_iter_ = len(history)
         self.converged_ = done
         self.loss_history_ = [-f / labels.t for f in history]
@@ -247,14 +247,14 @@ class CrowdClustering(_PartitionAggregator):
         n = len(z)
 
         def fit_k(k):
-            codes, loglik = _gaussian_mixture(z, k, 10, rng)
+            codes, loglik = gaussian_mixture(z, k, 10, rng)
             n_params = (k - 1) + k * d + k * d * (d + 1) / 2
             return codes, {"gmm_loglik": loglik, "bic": -2 * loglik + n_params * np.log(n)}
 
         if same.all() or not same.any():  # a unanimous crowd: the labels fix the partition
             codes = np.zeros(n, dtype=np.int64) if same.all() else np.arange(n)
             self.selection_ = pd.DataFrame(
-                {"label_loglik": [_two_rate_loglik(codes, a, b, same)]},
+                {"label_loglik": [two_rate_loglik(codes, a, b, same)]},
                 index=pd.Index([int(codes.max()) + 1], name="n_clusters"),
             )
             self._set_labels(data, codes)
@@ -264,7 +264,7 @@ class CrowdClustering(_PartitionAggregator):
         else:
             ks = range(1, min(self.max_clusters, n) + 1)
         score = (lambda row: row["label_loglik"]) if self.select == "labels" else (lambda row: -row["bic"])
-        codes, _, self.selection_ = _search_clusters(fit_k, ks, a, b, same, score, patience=4)
+        codes, _, self.selection_ = search_clusters(fit_k, ks, a, b, same, score, patience=4)
         self._set_labels(data, codes)
         return self
 
@@ -305,7 +305,11 @@ class CrowdClustering(_PartitionAggregator):
                 done = True
                 break
             previous = energy
-        return m, sx, mu, v, history, done
+        # a final worker update from the final item moments and bound parameters (coordinate
+        # ascent, so the free energy cannot fall): the exposed worker matrices and biases are
+        # then the optimal worker factors of the exposed embedding, not one update behind it
+        mu, v = self._update_workers(lab, m, sx, delta, prior_v, dup)
+        return m, sx, mu, v, delta, history, done
 
     def _rescale(self, m, sx, mu, v, p):
         """Parameter-expanded scale step: ``x -> c x`` and ``W -> W / c^2`` leave every

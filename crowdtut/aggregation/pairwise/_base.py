@@ -11,6 +11,7 @@ import pandas as pd
 from ...answers._encode import plain
 from ...answers.comparisons import ComparisonAnswers, encode_comparisons
 from .._base import Estimator
+from ._core import Laplacian
 
 __all__ = ["PairwiseAggregator", "DisconnectedComparisonsWarning"]
 
@@ -22,8 +23,10 @@ class DisconnectedComparisonsWarning(UserWarning):
 class PairwiseAggregator(Estimator):
     """Base class: ``fit`` encodes the comparisons once and calls ``_fit`` on the codes.
 
-    Subclasses implement ``_fit(data: ComparisonAnswers)`` returning one log-space score per
-    item (higher = preferred) and may set further ``*_`` attributes. The base class stores
+    Subclasses implement ``_fit(data: ComparisonAnswers, graph)`` returning one log-space score per
+    item (higher = preferred; ``graph`` is the comparison graph's sparsity pattern, built once
+    per fit for the components and the Newton solvers) and may set further ``*_`` attributes.
+    The base class stores
     ``scores_`` (Series indexed by item), ``ranks_`` (1 = best; equal scores share the best
     rank), ``components_`` (the connected component of each item) and ``n_components_``.
 
@@ -57,7 +60,8 @@ class PairwiseAggregator(Estimator):
                 f"{int(data.tie.sum()) - 1} more) has no label, i.e. a tie; use "
                 "DavidsonBradleyTerry or Elo, or drop the tie rows"
             )
-        components = data.components()
+        graph = Laplacian(data.winner, data.loser, data.n_items)  # built once, shared with _fit
+        components = graph.components()
         self.n_components_ = int(components.max()) + 1
         self.components_ = data.item_series(components, name="component")
         if self.n_components_ > 1:
@@ -67,7 +71,7 @@ class PairwiseAggregator(Estimator):
                 DisconnectedComparisonsWarning,
                 stacklevel=2,
             )
-        scores = np.asarray(self._fit(data), dtype=np.float64)
+        scores = np.asarray(self._fit(data, graph), dtype=np.float64)
         history = getattr(self, "loss_history_", None)
         if history is not None and len(history) == self.n_iter_ + 1:
             # one entry per iteration, as in every iterative model (the start is not an iteration)
@@ -83,7 +87,7 @@ class PairwiseAggregator(Estimator):
         return self.fit(answers, **kwargs).scores_
 
     # --- for subclasses ----------------------------------------------------------------------
-    def _fit(self, data: ComparisonAnswers) -> np.ndarray:  # pragma: no cover - abstract
+    def _fit(self, data: ComparisonAnswers, graph: Laplacian) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _validate_params(self) -> None:

@@ -6,7 +6,9 @@ import numpy as np
 
 from ..._checks import check_non_negative, check_positive_int
 from ._base import PairwiseAggregator
-from ._core import _Laplacian, bt_loss, bt_newton, sigmoid_parts
+from ._core import (
+    MAX_STEP, gradient, newton_step, bt_loss, bt_newton, log_sigmoid, sigmoid_parts,
+)
 
 __all__ = ["CrowdBT"]
 
@@ -75,39 +77,61 @@ class CrowdBT(PairwiseAggregator):
         if not ok:
             raise ValueError(f"eta_prior={prior!r}; expected two non-negative numbers (honest, flipped)")
 
-    def _loss(self, s, eta, data) -> float:
+    def _loss(self, s, eta, data, sd=None) -> float:
+        """The loss per comparison; ``sd``: ``sigmoid(s_winner - s_loser)`` when already known."""
         honest, flipped = self.eta_prior
-        d = s[data.winner] - s[data.loser]
-        _, sd = sigmoid_parts(d)
+        if sd is None:
+            _, sd = sigmoid_parts(s[data.winner] - s[data.loser])
         e = eta[data.worker]
         data_term = -np.sum(np.log(e * sd + (1.0 - e) * (1.0 - sd)))
         prior = bt_loss(s, data.winner[:0], data.loser[:0], None, self.alpha)
         prior -= np.sum(honest * np.log(eta) + flipped * np.log1p(-eta))
         return float((data_term + prior) / data.n_comparisons)
 
-    def _fit(self, data) -> np.ndarray:
+    def _fit(self, data, graph) -> np.ndarray:
         honest, flipped = (float(v) for v in self.eta_prior)
         n, m = data.n_items, data.n_workers
         winner, loser, worker = data.winner, data.loser, data.worker
-        pattern = _Laplacian(winner, loser, n)
+        ones = np.ones(len(winner))
+        pattern = graph
         s = bt_newton(winner, loser, n, alpha=self.alpha, pattern=pattern)[0]
         counts = np.bincount(worker, minlength=m)
         eta = np.full(m, (honest + 0.5) / (honest + flipped + 1.0))
         eta = np.clip(eta, 1e-6, 1 - 1e-6)
-        history = [self._loss(s, eta, data)]
+
+        def terms(s):  # one pass over the comparisons per score vector: d, log sigmoid(d), sigmoid(d)
+            d = s[winner] - s[loser]
+            return (d, *sigmoid_parts(d))
+
+        def m_step_loss(s, d, log_sd, r):  # the M-step's objective: BT on the soft outcomes r
+            return float(-np.sum(log_sd - (1.0 - r) * d) - self.alpha * np.sum(2.0 * log_sigmoid(s) - s))
+
+        d, log_sd, sd = terms(s)
+        history = [self._loss(s, eta, data, sd)]
         converged = False
         n_iter = 0
         for n_iter in range(1, self.n_iter + 1):
             # E-step: probability that each answer was honest
-            _, sd = sigmoid_parts(s[winner] - s[loser])
             e = eta[worker]
             r = e * sd / (e * sd + (1.0 - e) * (1.0 - sd))
-            # M-step: eta by worker (closed form), scores by a few warm-started Newton steps
+            # M-step: eta by worker (closed form), scores by one warm-started Newton step on the
+            # soft outcomes, with a loose CG solve and step halving (a generalised EM step: the
+            # M-step objective falls, so the likelihood cannot rise)
             eta = (np.bincount(worker, r, m) + honest) / (counts + honest + flipped)
             eta = np.clip(eta, 1e-6, 1 - 1e-6)
-            s = bt_newton(winner, loser, n, alpha=self.alpha, s0=s, max_iter=1, outcome=r,
-                          pattern=pattern)[0]
-            history.append(self._loss(s, eta, data))
+            q = m_step_loss(s, d, log_sd, r)
+            grad = gradient(s, winner, loser, ones, self.alpha, r, sd)
+            step = newton_step(s, winner, loser, ones, self.alpha, grad, pattern, sd, rtol=1e-3)
+            largest = float(np.max(np.abs(step)))
+            t = 1.0 if largest <= MAX_STEP else MAX_STEP / largest
+            while t >= 1e-8:
+                candidate = s - t * step
+                new_terms = terms(candidate)
+                if m_step_loss(candidate, new_terms[0], new_terms[1], r) <= q:
+                    s, (d, log_sd, sd) = candidate, new_terms
+                    break
+                t /= 2.0
+            history.append(self._loss(s, eta, data, sd))
             if history[-2] - history[-1] < self.tol:
                 converged = True
                 break

@@ -93,7 +93,7 @@ class DavidsonBradleyTerry(PairwiseAggregator):
         if not self.alpha > 0:
             raise ValueError(f"alpha={self.alpha!r}; expected a positive number")
 
-    def _fit(self, data) -> np.ndarray:
+    def _fit(self, data, graph) -> np.ndarray:
         n = data.n_items
         tie = data.tie.astype(np.float64)
         args = (data.winner, data.loser, tie, n, self.alpha)

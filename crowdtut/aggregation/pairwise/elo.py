@@ -61,7 +61,7 @@ class Elo(PairwiseAggregator):
         if not self.scale > 0:
             raise ValueError(f"scale={self.scale!r}; expected a positive number")
 
-    def _fit(self, data) -> np.ndarray:
+    def _fit(self, data, graph) -> np.ndarray:
         rating = np.full(data.n_items, float(self.initial))
         outcome = np.where(data.tie, 0.5, 1.0).tolist()
         k, scale = float(self.k), float(self.scale)

@@ -48,13 +48,24 @@ def noisy_bt_loss_grad(x, winner, loser, worker, y, n_items, n_workers, reg):
     return float(loss), grad
 
 
+def _worker_order(data, s0) -> np.ndarray:
+    """The workers ordered by what they answered, not by their names or the row order: number of
+    answers, of left picks, of agreements with the scores ``s0`` (then by worker code)."""
+    m = data.n_workers
+    answered = np.bincount(data.worker, minlength=m)
+    left = np.bincount(data.worker, data.left_won, m)
+    agreed = np.bincount(data.worker, s0[data.winner] > s0[data.loser], m)
+    return np.lexsort((np.arange(m), agreed, left, answered))
+
+
 class NoisyBradleyTerry(PairwiseAggregator):
     """Bradley-Terry with a skill and a bias per worker: crowd-kit's NoisyBradleyTerry model.
 
     A worker of skill ``sigmoid(gamma_w)`` answers by Bradley-Terry; otherwise she picks the left
     item with probability ``sigmoid(q_w)`` (her bias), whatever the items. Fitted by L-BFGS-B on
-    the exact, vectorised gradient, started from plain Bradley-Terry scores; the prior pulls each
-    score towards a free anchor, as in crowd-kit. Ties are refused.
+    the exact, vectorised gradient, started from plain Bradley-Terry scores and crowd-kit's random
+    start of the worker parameters (see ``random_state``); the prior pulls each score towards a
+    free anchor, as in crowd-kit. Ties are refused.
 
     Parameters
     ----------
@@ -65,7 +76,11 @@ class NoisyBradleyTerry(PairwiseAggregator):
     regularization_ratio : float, default 1e-5
         Weight of the prior on the scores (crowd-kit's name and default).
     random_state : None, int or numpy Generator, default 0
-        Seeds the small random start of the worker parameters (crowd-kit's default, 0).
+        Seeds crowd-kit's random start of the worker parameters (bias ``N(0, 0.1)``, skill
+        ``N(1, 0.1)``; crowd-kit's default seed, 0). The draws go to the workers in an order
+        fixed by their answers (number of answers, of left picks, of agreements with the
+        Bradley-Terry start; workers equal on all three in the order of their ids), so that
+        neither the order of the rows nor the workers' names change the result.
 
     Attributes
     ----------
@@ -83,7 +98,7 @@ class NoisyBradleyTerry(PairwiseAggregator):
     --------
     >>> from crowdtut.simulate.comparisons import simulate_comparisons
     >>> crowd = simulate_comparisons(30, 10, 600, seed=0)
-    >>> model = NoisyBradleyTerry(random_state=0).fit(crowd.answers)
+    >>> model = NoisyBradleyTerry().fit(crowd.answers)
     >>> bool(model.scores_.corr(crowd.scores, method="spearman") > 0.8)
     True
     """
@@ -101,11 +116,16 @@ class NoisyBradleyTerry(PairwiseAggregator):
         check_non_negative("regularization_ratio", self.regularization_ratio)
         check_random_state(self.random_state)
 
-    def _fit(self, data) -> np.ndarray:
-        rng = np.random.default_rng(self.random_state)
+    def _fit(self, data, graph) -> np.ndarray:
         n, m = data.n_items, data.n_workers
-        s0 = bt_newton(data.winner, data.loser, n, alpha=max(self.regularization_ratio, 1e-3))[0]
-        x0 = np.concatenate([[0.0], s0, rng.normal(0.0, 0.1, m), 1.0 + rng.normal(0.0, 0.1, m)])
+        alpha = max(self.regularization_ratio, 1e-3)
+        s0 = bt_newton(data.winner, data.loser, n, alpha=alpha, pattern=graph)[0]
+        rng = np.random.default_rng(self.random_state)
+        order = _worker_order(data, s0)  # the k-th draw goes to the k-th worker in this order
+        bias, skill = np.empty(m), np.empty(m)
+        bias[order] = rng.normal(0.0, 0.1, m)
+        skill[order] = 1.0 + rng.normal(0.0, 0.1, m)
+        x0 = np.concatenate([[0.0], s0, bias, skill])
         y = np.where(data.left_won, 1.0, -1.0)
         args = (data.winner, data.loser, data.worker, y, n, m, self.regularization_ratio)
         total = data.n_comparisons

@@ -14,19 +14,19 @@ from ...answers.masks import MaskAnswers, encode_masks
 
 _EPS = 1e-10  # bound on probabilities, so that no log is -inf
 _TIE = 1e-9  # scores this close to 0.5 are ties
-_NO_EVIDENCE = 0.5  # value of a rate with nothing to estimate it from (an empty region)
+NO_EVIDENCE = 0.5  # value of a rate with nothing to estimate it from (an empty region)
 
 Scope = Literal["task", "global"]
 
 
 # --- the estimators --------------------------------------------------------------------------
-def _logit(p: np.ndarray) -> np.ndarray:
+def logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
-def _rate(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """``num / den`` bounded away from 0 and 1; ``_NO_EVIDENCE`` where ``den`` is 0."""
-    out = np.divide(num, den, out=np.full(np.broadcast(num, den).shape, _NO_EVIDENCE), where=den > 0)
+def safe_rate(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` bounded away from 0 and 1; ``NO_EVIDENCE`` where ``den`` is 0."""
+    out = np.divide(num, den, out=np.full(np.broadcast(num, den).shape, NO_EVIDENCE), where=den > 0)
     return np.clip(out, _EPS, 1.0 - _EPS)
 
 
@@ -107,7 +107,7 @@ class SegmentationAggregator(Estimator):
 
 
 
-def _align_weights(data: MaskAnswers, weights) -> np.ndarray:
+def align_mask_weights(data: MaskAnswers, weights) -> np.ndarray:
     """Weights by worker, or by (task, worker), as a (n_tasks, max_answers) array."""
     series = pd.Series(weights, dtype=np.float64)
     t, k, index = data.task_worker_index()
@@ -135,13 +135,13 @@ def _align_weights(data: MaskAnswers, weights) -> np.ndarray:
 
 
 
-def _shares(data: MaskAnswers, weights: np.ndarray) -> np.ndarray:
+def marked_shares(data: MaskAnswers, weights: np.ndarray) -> np.ndarray:
     """Per row, the sum of the (per-task normalised) weights of the workers who marked it."""
     return np.einsum("rk,rk->r", data.row_bits, weights[data.row_task], dtype=np.float64)
 
 
 
-def _iou(inter: np.ndarray, union: np.ndarray) -> np.ndarray:
+def iou_from_sizes(inter: np.ndarray, union: np.ndarray) -> np.ndarray:
     """IoU from intersection and union sizes; two empty masks agree perfectly (1.0)."""
     return np.divide(inter, union, out=np.ones_like(inter, dtype=np.float64), where=union > 0)
 

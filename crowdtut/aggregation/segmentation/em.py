@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..._checks import check_choice, check_non_negative, check_positive_int
 from .._base import check_number
-from ._base import Scope, SegmentationAggregator, _NO_EVIDENCE, _logit, _rate
+from ._base import Scope, SegmentationAggregator, NO_EVIDENCE, logit, safe_rate
 from ...answers.masks import MaskAnswers, Region
 
 class SegmentationEM(SegmentationAggregator):
@@ -92,12 +92,12 @@ class SegmentationEM(SegmentationAggregator):
         pooled = None
         if self.scope == "global":
             agree_w, size_w, agree, total = self._pool(data, agree, present * size[:, None])
-            skill = _rate(agree, total)
-            pooled = np.maximum(_rate(agree_w, size_w), self.min_skill)
+            skill = safe_rate(agree, total)
+            pooled = np.maximum(safe_rate(agree_w, size_w), self.min_skill)
         else:
-            skill = _rate(agree, size[:, None])
-        skill = np.where(present, np.maximum(skill, self.min_skill), _NO_EVIDENCE)
-        prior = _rate(fg, size) if self.prior == "learned" else np.full(data.n_tasks, 0.5)
+            skill = safe_rate(agree, size[:, None])
+        skill = np.where(present, np.maximum(skill, self.min_skill), NO_EVIDENCE)
+        prior = safe_rate(fg, size) if self.prior == "learned" else np.full(data.n_tasks, 0.5)
         return skill, pooled, prior
 
     def _fit(self, data: MaskAnswers) -> np.ndarray:
@@ -112,7 +112,7 @@ class SegmentationEM(SegmentationAggregator):
         for _ in range(self.n_iter):
             skill, _, prior = self._m_step(data, bits, count, size, marked, post)
             # E-step: posterior log-odds of each pattern row
-            lam = np.where(present, _logit(skill), 0.0)
+            lam = np.where(present, logit(skill), 0.0)
             u = np.einsum("rk,rk->r", bits, lam[data.row_task])
             log_fg = np.log(prior) + np.where(present, np.log1p(-skill), 0.0).sum(axis=1)
             log_bg = np.log1p(-prior) + np.where(present, np.log(skill), 0.0).sum(axis=1)

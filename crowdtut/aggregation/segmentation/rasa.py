@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..._checks import check_choice, check_positive_int
 from .._base import check_number
-from ._base import Scope, SegmentationAggregator, _iou, _shares
+from ._base import Scope, SegmentationAggregator, iou_from_sizes, marked_shares
 from ...answers.masks import MaskAnswers
 
 class SegmentationRASA(SegmentationAggregator):
@@ -66,7 +66,7 @@ class SegmentationRASA(SegmentationAggregator):
         count = data.row_count
         marked = data.per_task(bits * count[:, None])
         weights = present / data.answers_per_task[:, None]
-        shares = _shares(data, weights)
+        shares = marked_shares(data, weights)
         estimate = shares >= 0.5
         union_size = max(float(data.region_counts("union").sum()), 1.0)
         history = []
@@ -78,10 +78,10 @@ class SegmentationRASA(SegmentationAggregator):
             union = marked + data.per_task(est_count)[:, None] - inter
             if self.scope == "global":
                 inter_w, union_w, inter, union = self._pool(data, inter, union)
-                pooled = np.log(1.0 / (1.0 - _iou(inter_w, union_w) + self.eps) + 1.0)
-            raw = np.where(present, np.log(1.0 / (1.0 - _iou(inter, union) + self.eps) + 1.0), 0.0)
+                pooled = np.log(1.0 / (1.0 - iou_from_sizes(inter_w, union_w) + self.eps) + 1.0)
+            raw = np.where(present, np.log(1.0 / (1.0 - iou_from_sizes(inter, union) + self.eps) + 1.0), 0.0)
             weights = raw / raw.sum(axis=1, keepdims=True)
-            shares = _shares(data, weights)
+            shares = marked_shares(data, weights)
             new = shares >= 0.5
             changed = float(count[new != estimate].sum())
             history.append(changed / union_size)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..._checks import check_choice, check_non_negative, check_positive_int
-from ._base import Scope, SegmentationAggregator, _NO_EVIDENCE, _logit, _rate
+from ._base import Scope, SegmentationAggregator, NO_EVIDENCE, logit, safe_rate
 from ...answers.masks import MaskAnswers, Region
 
 class STAPLE(SegmentationAggregator):
@@ -82,11 +82,11 @@ class STAPLE(SegmentationAggregator):
         pooled = None
         if self.scope == "global":
             hits_w, fg_w, tn_w, bg_w, hits, fg_k, tn, bg = self._pool(data, hits, fg_k, tn, bg)
-            pooled = (_rate(hits_w, fg_w), _rate(tn_w, bg_w))
-        sens = np.where(present, _rate(hits, fg_k), _NO_EVIDENCE)
-        spec = np.where(present, _rate(tn, bg), _NO_EVIDENCE)
+            pooled = (safe_rate(hits_w, fg_w), safe_rate(tn_w, bg_w))
+        sens = np.where(present, safe_rate(hits, fg_k), NO_EVIDENCE)
+        spec = np.where(present, safe_rate(tn, bg), NO_EVIDENCE)
         if self.prior == "learned":
-            prior = _rate(fg, size)
+            prior = safe_rate(fg, size)
         return sens, spec, pooled, prior
 
     def _fit(self, data: MaskAnswers) -> np.ndarray:
@@ -97,14 +97,14 @@ class STAPLE(SegmentationAggregator):
         size = data.per_task(count)
         marked = data.per_task(bits * count[:, None])
         post = bits.sum(axis=1) / k_task[data.row_task]
-        prior = _rate(marked.sum(axis=1), size * k_task)
+        prior = safe_rate(marked.sum(axis=1), size * k_task)
         n_votes = max(float((size * k_task).sum()), 1.0)
         history, previous, done = [], None, False
         for _ in range(self.n_iter):
             sens, spec, _, prior = self._m_step(data, bits, count, size, marked, post, prior)
             # E-step
-            u1 = np.einsum("rk,rk->r", bits, np.where(present, _logit(sens), 0.0)[data.row_task])
-            u0 = np.einsum("rk,rk->r", bits, np.where(present, _logit(spec), 0.0)[data.row_task])
+            u1 = np.einsum("rk,rk->r", bits, np.where(present, logit(sens), 0.0)[data.row_task])
+            u0 = np.einsum("rk,rk->r", bits, np.where(present, logit(spec), 0.0)[data.row_task])
             log_fg = np.log(prior) + np.where(present, np.log1p(-sens), 0.0).sum(axis=1)
             log_bg = np.log1p(-prior) + np.where(present, np.log(spec), 0.0).sum(axis=1)
             l1 = log_fg[data.row_task] + u1

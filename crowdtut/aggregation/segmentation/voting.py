@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from ._base import SegmentationAggregator, _align_weights, _shares
+from ._base import SegmentationAggregator, align_mask_weights, marked_shares
 from ...answers.masks import encode_masks
 
 
@@ -41,11 +41,11 @@ class SegmentationMajorityVote(SegmentationAggregator):
         """Fit; ``weights`` (by worker, or by (task, worker) MultiIndex) weights the votes."""
         self._validate_params()
         data = encode_masks(answers)
-        w = data.present.astype(np.float64) if weights is None else _align_weights(data, weights)
+        w = data.present.astype(np.float64) if weights is None else align_mask_weights(data, weights)
         w = w / w.sum(axis=1, keepdims=True)
         t, k, index = data.task_worker_index()
         self.weights_ = pd.Series(w[t, k], index=index, name="weight")
-        self._finish(data, _shares(data, w))
+        self._finish(data, marked_shares(data, w))
         return self
 
 

@@ -29,7 +29,7 @@ from typing import Sequence
 import numpy as np
 
 from ...answers.texts import TextAnswers
-from ...metrics.texts import _chunks, _pad
+from ...metrics.texts import cost_chunks, pad_sequences
 from ._base import TextAggregator
 
 __all__ = ["ROVER", "GAP", "align_networks", "align_hypotheses", "vote"]
@@ -123,12 +123,12 @@ def align_networks(networks: Sequence[np.ndarray], hyps: Sequence[np.ndarray]) -
     n_j = np.array([net.shape[1] for net in networks], dtype=np.int64)
     n_k = np.array([net.shape[0] for net in networks], dtype=np.int64)
     order = np.lexsort((n_i, n_j))
-    for idx in _chunks(n_i, n_j * max(int(n_k.max(initial=1)), 1), order, _BUDGET):
+    for idx in cost_chunks(n_i, n_j * max(int(n_k.max(initial=1)), 1), order, _BUDGET):
         width, depth = int(n_j[idx].max()), int(n_k[idx].max())
         nets = np.full((len(idx), depth, width), _PAD_ROW, dtype=np.int64)
         for r, t in enumerate(idx):
             nets[r, : n_k[t], : n_j[t]] = networks[t]
-        hyp = _pad(hyps, idx, int(n_i[idx].max()), _PAD_HYP)
+        hyp = pad_sequences(hyps, idx, int(n_i[idx].max()), _PAD_HYP)
         ops = _trace(_pointers(nets, hyp), n_i[idx], n_j[idx])
         for r, t in enumerate(idx):
             out[t] = _grow(np.asarray(networks[t], dtype=np.int64), np.asarray(hyps[t], dtype=np.int64), ops[r])
