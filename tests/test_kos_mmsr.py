@@ -120,6 +120,25 @@ def test_mmsr_probabilities_are_the_one_coin_posterior():
     np.testing.assert_allclose(log_ratio, scores[0] - scores[1], atol=1e-9)
 
 
+def test_mmsr_normalised_sum_vote_is_crowdkits_share_rule():
+    # crowd-kit 1.4.2 divides each task's skill totals by their sum: a negative sum flips the argmax
+    answers, _, _ = hammer_spammer(n_classes=3, seed=2, adversaries=4)
+    weighted = MMSR().fit(answers)
+    shares = MMSR(vote="normalised_sum").fit(answers)
+    np.testing.assert_allclose(weighted.skills_, shares.skills_)
+    np.testing.assert_allclose(weighted.probas_, shares.probas_)
+    totals = (answers.assign(w=answers["worker"].map(weighted.skills_))
+              .pivot_table(index="task", columns="label", values="w", aggfunc="sum", fill_value=0.0))
+    expected = totals.div(totals.sum(axis=1), axis=0).idxmax(axis=1)
+    assert shares.labels_.reindex(expected.index).equals(expected)
+    negative = totals.sum(axis=1) < 0
+    assert negative.any(), "the fixture must hold a task with a negative total"
+    assert (shares.labels_[negative] == totals[negative].idxmin(axis=1)).all()
+    assert (weighted.labels_[~negative] == shares.labels_[~negative]).all()
+    with pytest.raises(ValueError, match="vote='max'"):
+        MMSR(vote="max").fit(answers)
+
+
 def test_mmsr_sign_pairs_and_bad_parameters(mirror):
     from crowdtut.datasets import load_dataset
 

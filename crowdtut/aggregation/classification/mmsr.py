@@ -144,6 +144,11 @@ class MMSR(ClassificationAggregator):
         holds ``-1/(K-1)`` for pairs that share no task (and on its diagonal), so that every such
         pair counts as a negative edge: on sparse designs (rte) this marks many good workers as
         adversarial.
+    vote : ``"weighted"`` (default) labels each task with the class of largest total skill;
+        ``"normalised_sum"`` reproduces crowd-kit 1.4.2, which divides each task's totals (0 for
+        classes nobody chose there) by their sum and takes the largest share: on a task whose
+        total is negative the least-supported class wins. ``sign_pairs="all"`` with this vote
+        gives crowd-kit's labels; ``probas_`` stay the one-coin posterior in both cases.
     random_state : seed or Generator of the uniform starting vector (crowd-kit draws one vector
         and uses it for both factors; so does this class).
 
@@ -169,10 +174,11 @@ class MMSR(ClassificationAggregator):
     """
 
     def __init__(self, n_iter: int = 10_000, tol: float = 1e-10, sign_pairs: str = "observed",
-                 random_state=0):
+                 vote: str = "weighted", random_state=0):
         self.n_iter = n_iter
         self.tol = tol
         self.sign_pairs = sign_pairs
+        self.vote = vote
         self.random_state = random_state
 
     def _validate_params(self) -> None:
@@ -180,6 +186,7 @@ class MMSR(ClassificationAggregator):
         check_non_negative("tol", self.tol)
         check_random_state(self.random_state)
         check_choice("sign_pairs", self.sign_pairs, ("observed", "all"))
+        check_choice("vote", self.vote, ("weighted", "normalised_sum"))
 
     def _fit(self, data: CrowdAnswers):
         n_labels = max(int((np.bincount(data.label, minlength=data.n_classes) > 0).sum()), 2)
@@ -232,6 +239,11 @@ class MMSR(ClassificationAggregator):
         # classes nobody chose get no mass, as in a weighted vote
         joint = np.where(used[None, :], scores, -np.inf) if used.sum() >= 2 else scores.copy()
         codes = joint.argmax(axis=1)
+        if self.vote == "normalised_sum":  # crowd-kit 1.4.2: shares of the total, sign included
+            voted = np.bincount(data.task * k + data.label, minlength=data.n_tasks * k).reshape(-1, k) > 0
+            totals = np.where(voted, scores, 0.0)
+            share = totals / totals.sum(axis=1, keepdims=True)
+            codes = np.where(np.isfinite(share), share, -np.inf).argmax(axis=1)
         proba, _ = normalize_log(joint)
         self.skills_ = data.worker_series(skills, name="skill")
         self.accuracies_ = data.worker_series(accuracy, name="accuracy")
