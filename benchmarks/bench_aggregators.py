@@ -205,7 +205,8 @@ print(json.dumps({"accuracy": result, "seconds": time.perf_counter() - start}))
 
 
 def new_models(binary: bool) -> dict[str, agg.ClassificationAggregator]:
-    out = {"MMSR": agg.MMSR(), "MMSR crowd-kit mode": agg.MMSR(sign_pairs="all", vote="normalised_sum"),
+    out = {"MMSR": agg.MMSR(), "MMSR crowd-kit mode": agg.MMSR(sign_pairs="all", vote="normalised_sum",
+                                                              negative_trim="largest"),
            "EBCC": agg.EBCC(), "WDS": agg.WDS(), "PlantNet": agg.PlantNet(),
            "TwoThird": agg.TwoThird(), "DawidSkene": agg.DawidSkene(), "MajorityVote": agg.MajorityVote()}
     if binary:

@@ -169,3 +169,27 @@ def test_cli_strategies(tmp_path, capsys):
     hard = np.load(folder / "labels" / "labels_independent-confusion_kos[init=ones].npy")
     assert hard.shape == (60,) and set(np.unique(hard)) <= {0, 1}
     assert read_peerannot(folder).answers["label"].nunique() == 2
+
+
+def test_mmsr_negative_trim_keeps_the_largest_ratio():
+    from crowdtut.aggregation.classification.mmsr import _trimmed_update
+
+    ratios = np.array([[0.2, 0.9, 0.5, 7.0], [0.0, 0.0, 3.0, 1.0], [4.0, 4.0, 4.0, 4.0]])
+    observed = np.array([[True, True, True, False], [True, True, False, False], [False] * 4])
+    current = np.array([0.4, 0.3, 0.6])
+    got = _trimmed_update(ratios, observed, current, trim=-1, floor=0.05)
+    # row 0: the largest observed ratio; row 1: the largest is 0, so the floor; row 2: nothing
+    np.testing.assert_allclose(got, [0.9, 0.05, 0.6])
+    clamped = _trimmed_update(ratios, observed, current, trim=0, floor=0.05)
+    np.testing.assert_allclose(clamped, [(0.2 + 0.9 + 0.5) / 3, 0.05, 0.6])
+    with pytest.raises(ValueError, match="negative_trim='all'"):
+        MMSR(negative_trim="all").fit(pd.DataFrame({"task": [0], "worker": [0], "label": [0]}))
+
+
+def test_mmsr_negative_trim_only_matters_on_sparse_designs(mirror):
+    from crowdtut.datasets import load_dataset
+
+    ds = load_dataset("bluebird")  # every worker saw every task: F is large, nothing changes
+    a = MMSR(negative_trim="clamp").fit(ds.answers)
+    b = MMSR(negative_trim="largest").fit(ds.answers)
+    np.testing.assert_allclose(a.skills_, b.skills_)
