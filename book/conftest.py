@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,7 +26,11 @@ import pytest
 BOOK = Path(__file__).resolve().parent
 REPO = BOOK.parent
 CACHE = REPO / "_build" / ".jupyter_cache"
-TIMEOUT = 600  # seconds per cell, as in _config.yml's execute.timeout or more
+TIMEOUT = 300  # seconds per cell, as in _config.yml's execute.timeout
+# Twice under heavy load a kernel sat idle while nbclient waited for the reply to a cell of the
+# scale chapter (its LocalCluster); the cause is not found. A chapter whose cell times out is run
+# once more with a fresh kernel, and the retry is reported as a warning, never hidden.
+RETRIES_ON_TIMEOUT = 1
 
 # This file has no doctests, and collecting it as a module clashes with tests/conftest.py's name.
 collect_ignore = ["conftest.py"]
@@ -86,14 +91,21 @@ class ChapterRun(pytest.Item):
         from jupyter_cache.base import CacheBundleIn
         from jupyter_cache.executors.utils import single_nb_execution
 
-        notebook = nbformat.read(str(self.path), as_version=4)
-        result = single_nb_execution(
-            notebook,
-            cwd=str(self.path.parent),
-            timeout=TIMEOUT,
-            allow_errors=False,
-            meta_override=True,
-        )
+        from nbclient.exceptions import CellTimeoutError
+
+        for attempt in range(RETRIES_ON_TIMEOUT + 1):
+            notebook = nbformat.read(str(self.path), as_version=4)
+            result = single_nb_execution(
+                notebook,
+                cwd=str(self.path.parent),
+                timeout=TIMEOUT,
+                allow_errors=False,
+                meta_override=True,
+            )
+            if not isinstance(result.err, CellTimeoutError) or attempt == RETRIES_ON_TIMEOUT:
+                break
+            warnings.warn(f"{self.path.name}: a cell timed out after {TIMEOUT} s; running the "
+                          "chapter once more with a fresh kernel", RuntimeWarning, stacklevel=1)
         if result.err is not None:
             raise ChapterFailed(result.exc_string or repr(result.err))
         self.user_properties.append(("execution_seconds", round(result.time, 1)))
