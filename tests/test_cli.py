@@ -636,6 +636,20 @@ def test_help_defaults_are_the_defaults_a_run_uses(registry):
             assert params[kwarg] == default, (strategy.name, name)
 
 
+def test_deep_help_defaults_are_read_from_the_source_without_torch():
+    # the deep estimators declare their hyper-parameters as dataclass fields: the help page reads
+    # those from the source (the bases' fields, then the class's own) instead of importing torch
+    code = (
+        "import sys; from crowdtut.cli._strategies import DEEP_STRATEGIES, _source_defaults; "
+        "found = [_source_defaults(s.target) for s in DEEP_STRATEGIES.values()]; "
+        "assert all(f and {p.kwarg for p in s.params} <= set(f) "
+        "for f, s in zip(found, DEEP_STRATEGIES.values())), found; "
+        "assert found[2]['epochs'] == 10 and found[0]['epochs'] == 50, found; "
+        "assert 'torch' not in sys.modules, 'torch was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_deep_em_help_shows_the_pseudo_count_it_uses(capsys):
     pytest.importorskip("torch")
     from crowdtut.deep import CrowdsEM

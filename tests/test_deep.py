@@ -461,6 +461,55 @@ def test_bad_hyper_parameters_raise_at_fit_naming_them(params, fragment):
         model.fit(X, y)
 
 
+_OWN_BAD = [
+    (deep.CrowdLayerClassifier, {"conn_type": "XX"}, "conn_type='XX'"),
+    (deep.CrowdLayerClassifier, {"trace_weight": -1.0}, "trace_weight=-1.0"),
+    (deep.CrowdLayerClassifier, {"confusion_lr": -1.0}, "confusion_lr=-1.0"),
+    (deep.CoNALClassifier, {"scale": -1.0}, "scale=-1.0"),
+    (deep.CoNALClassifier, {"embed_dim": 0}, "embed_dim=0"),
+    (deep.CoNALClassifier, {"aux_hidden": 0}, "aux_hidden=0"),
+    (deep.CoNALClassifier, {"confusion_lr": -1.0}, "confusion_lr=-1.0"),
+    (deep.CrowdsEM, {"n_rounds": 0}, "n_rounds=0"),
+    (deep.CrowdsEM, {"pseudo_count": -1.0}, "pseudo_count=-1.0"),
+]
+
+
+@pytest.mark.parametrize(
+    "cls, params, fragment", _OWN_BAD, ids=[f"{c.__name__}-{f}" for c, _, f in _OWN_BAD]
+)
+def test_own_bad_hyper_parameters_raise_before_anything_is_learned(cls, params, fragment):
+    X, _, answers = _tiny()
+    model = cls(**params)
+    with pytest.raises(ValueError, match=fragment):
+        model.fit(X, answers)
+    with pytest.raises(NotFittedError):  # checked first: no worker names, no network left behind
+        model.workers_
+
+
+@pytest.mark.parametrize("cls", _ESTIMATORS[1:])
+def test_answer_matrix_rows_must_match_the_features(cls):
+    X, _, answers = _tiny()
+    with pytest.raises(ValueError, match="answers cover 39 tasks but X has 40 rows"):
+        cls(epochs=1, hidden=8).fit(X, answers[:-1])
+
+
+def test_shared_hyper_parameters_are_keyword_only_after_the_own_ones():
+    import inspect
+
+    shared = list(inspect.signature(deep.LabelClassifier).parameters)
+    assert shared[:2] == ["hidden", "dropout"]
+    for cls, own in [
+        (deep.CrowdLayerClassifier, ["conn_type", "trace_weight", "confusion_lr"]),
+        (deep.CoNALClassifier, ["scale", "embed_dim", "aux_hidden", "confusion_lr"]),
+        (deep.CrowdsEM, ["n_rounds", "pseudo_count"]),
+    ]:
+        params = inspect.signature(cls).parameters
+        assert list(params) == own + shared
+        assert all(params[name].kind is inspect.Parameter.KEYWORD_ONLY for name in shared)
+        assert all(params[name].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for name in own)
+    assert deep.CrowdsEM().epochs == 10 and deep.CrowdLayerClassifier().epochs == 50
+
+
 @pytest.mark.parametrize("cls", _ESTIMATORS)
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_non_finite_features_are_refused_naming_row_and_column(cls, bad):

@@ -223,12 +223,46 @@ def _init_defaults(classes: dict[str, ast.ClassDef], name: str, depth: int = 0) 
                 except ValueError:  # not a literal: the caller imports the class
                     pass
             return out
+    if _is_dataclass(node):  # the generated __init__: the bases' fields, then its own
+        out = {}
+        for base in node.bases:
+            if isinstance(base, ast.Name):
+                out.update(_init_defaults(classes, base.id, depth + 1) or {})
+        out.update(_field_defaults(node))
+        return out
     for base in node.bases:  # no __init__ of its own: the first base that has one
         if isinstance(base, ast.Name):
             found = _init_defaults(classes, base.id, depth + 1)
             if found is not None:
                 return found
     return None
+
+
+def _is_dataclass(node: ast.ClassDef) -> bool:
+    for item in node.decorator_list:
+        func = item.func if isinstance(item, ast.Call) else item
+        if (isinstance(func, ast.Name) and func.id == "dataclass") or (
+            isinstance(func, ast.Attribute) and func.attr == "dataclass"
+        ):
+            return True
+    return False
+
+
+def _field_defaults(node: ast.ClassDef) -> dict:
+    """The literal defaults of a dataclass's own fields (``name: type = value`` or
+    ``name: type = field(default=value, ...)``)."""
+    out = {}
+    for item in node.body:
+        if not (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value):
+            continue
+        value = item.value
+        if isinstance(value, ast.Call):
+            value = next((k.value for k in value.keywords if k.arg == "default"), None)
+        try:
+            out[item.target.id] = ast.literal_eval(value)
+        except ValueError:  # not a literal (or no default): the caller imports the class
+            pass
+    return out
 
 
 def _source_defaults(target: str) -> dict | None:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -217,6 +218,11 @@ def _torch_seed(random_state) -> int:
     return int(random_state)
 
 
+def _check_confusion_lr(value) -> None:
+    if value is not None:
+        check_non_negative("confusion_lr", value)
+
+
 def _row_aligned(values, n: int, what: str) -> np.ndarray:
     """A pandas object indexed by task names 0..n-1 reordered to row positions; arrays as they are."""
     if isinstance(values, (pd.Series, pd.DataFrame)):
@@ -227,34 +233,27 @@ def _row_aligned(values, n: int, what: str) -> np.ndarray:
     return np.asarray(values)
 
 
+@dataclass(eq=False, repr=False)
 class _DeepEstimator(Estimator):
     """Shared hyper-parameters, checks and prediction of the deep estimators (a scikit-learn
-    classifier: ``fit(X, answers)``, ``predict``, ``predict_proba``, ``classes_``)."""
+    classifier: ``fit(X, answers)``, ``predict``, ``predict_proba``, ``classes_``).
 
-    def __init__(
-        self,
-        *,
-        hidden: int = 128,
-        dropout: float = 0.5,
-        epochs: int = 50,
-        batch_size: int = 64,
-        lr: float = 1e-3,
-        weight_decay: float = 0.0,
-        patience: int | None = None,
-        random_state: int | np.random.Generator | None = 0,
-        progress: bool = False,
-        base: Callable[[int, int], nn.Module] | None = None,
-    ):
-        self.hidden = hidden
-        self.dropout = dropout
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.patience = patience
-        self.random_state = random_state
-        self.progress = progress
-        self.base = base
+    The hyper-parameters are dataclass fields: the generated ``__init__`` only stores them (the
+    contract), a subclass adds its own fields (positional, before these keyword-only ones), and
+    ``get_params`` reads them from that signature as for every estimator.
+    """
+
+    _: KW_ONLY
+    hidden: int = 128
+    dropout: float = 0.5
+    epochs: int = 50
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    patience: int | None = None
+    random_state: int | np.random.Generator | None = 0
+    progress: bool = False
+    base: Callable[[int, int], nn.Module] | None = None
 
     def _validate_params(self) -> int:
         """Check the hyper-parameters when ``fit`` starts; returns the seed of this fit."""
@@ -275,6 +274,21 @@ class _DeepEstimator(Estimator):
         if self.base is not None:
             return self.base(in_features, n_classes)
         return mlp(in_features, n_classes, self.hidden, self.dropout)
+
+    def _new_network(
+        self, X, k: int, seed: int, make_head=None, n_workers: int = 0, confusion_lr=None
+    ) -> nn.Module:
+        """``network_``: a fresh classifier of ``X``'s rows into ``k`` classes (in a
+        :class:`CrowdNetwork` under the head ``make_head(k, n_workers, in_features)`` when
+        given), its weights drawn under the fit's seed; sets ``n_classes_`` too."""
+        in_features = int(np.prod(X.shape[1:]))
+        with seeded(seed):  # the head draws first (the order fixes the initial weights)
+            head = None if make_head is None else make_head(k, n_workers, in_features)
+            network = self._classifier(in_features, k)
+            if head is not None:
+                network = CrowdNetwork(network, head, confusion_lr)
+        self.network_, self.n_classes_ = network, k
+        return network
 
     def _train(self, network, X, target, valid, seed: int, epochs=None) -> History:
         return train(
@@ -352,39 +366,40 @@ class LabelClassifier(_DeepEstimator):
             if len(target) != n or (target < 0).any():
                 raise ValueError(f"y must hold {n} class codes >= 0, one per row of X")
             k = int(target.max()) + 1 if n_classes is None else n_classes
-        with seeded(seed):
-            self.network_ = self._classifier(np.prod(X.shape[1:]).item(), k)
-        self.n_classes_ = k
+        self._new_network(X, k, seed)
         self.classes_ = pd.RangeIndex(k, name="label")
         self.history_ = self._train(self.network_, X, target, _valid(valid), seed)
         return self
 
 
 class _CrowdEstimator(_DeepEstimator):
-    def _answers(self, X, answers, n_classes):
+    """A deep estimator fitted on raw crowd answers (``fit(X, answers)``)."""
+
+    def _start(self, X, answers, n_classes):
+        """What every ``fit`` on answers does first: check all hyper-parameters (subclasses extend
+        ``_validate_params``), the features and
+        the answers (a (n, W) matrix, or long answers whose tasks are the rows of ``X``); sets
+        ``workers_`` and ``classes_``; returns the fit's seed, the features, the answer matrix and
+        the number of classes."""
+        seed = self._validate_params()
+        X = _features(X)
         matrix, workers, classes = dense_answers(answers, n_tasks=len(X), n_classes=n_classes)
         if matrix.shape[0] != len(X):
             raise ValueError(f"answers cover {matrix.shape[0]} tasks but X has {len(X)} rows")
         self.workers_, self.classes_ = workers, classes
-        return matrix, len(classes)
+        return seed, X, matrix, len(classes)
 
     def _fit_head(self, X, answers, valid, n_classes, make_head):
-        seed = self._validate_params()
-        if self.confusion_lr is not None:
-            check_non_negative("confusion_lr", self.confusion_lr)
-        X = _features(X)
-        matrix, k = self._answers(X, answers, n_classes)
-        in_features = int(np.prod(X.shape[1:]))
-        with seeded(seed):
-            head = make_head(k, matrix.shape[1], in_features)
-            self.network_ = CrowdNetwork(self._classifier(in_features, k), head, self.confusion_lr)
-        self.n_classes_ = k
+        """Fit the classifier and a crowd head ``make_head(k, n_workers, in_features)`` end to end."""
+        seed, X, matrix, k = self._start(X, answers, n_classes)
+        self._new_network(X, k, seed, make_head, matrix.shape[1], self.confusion_lr)
         self.history_ = self._train(self.network_, X, matrix, _valid(valid), seed)
         with torch.no_grad():
             self.confusion_ = self.network_.head.confusion().numpy().astype(np.float64)
         return self
 
 
+@dataclass(eq=False, repr=False)
 class CrowdLayerClassifier(_CrowdEstimator):
     """The base classifier with a CrowdLayer on top, trained end to end on the raw answers.
 
@@ -416,43 +431,27 @@ class CrowdLayerClassifier(_CrowdEstimator):
     (2, 2, 2)
     """
 
-    def __init__(
-        self,
-        conn_type: str = "MW",
-        trace_weight: float = 0.0,
-        confusion_lr: float | None = None,
-        *,
-        hidden: int = 128,
-        dropout: float = 0.5,
-        epochs: int = 50,
-        batch_size: int = 64,
-        lr: float = 1e-3,
-        weight_decay: float = 0.0,
-        patience: int | None = None,
-        random_state: int | np.random.Generator | None = 0,
-        progress: bool = False,
-        base: Callable[[int, int], nn.Module] | None = None,
-    ):
-        super().__init__(
-            hidden=hidden, dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr,
-            weight_decay=weight_decay, patience=patience, random_state=random_state,
-            progress=progress, base=base,
-        )
-        self.conn_type = conn_type
-        self.trace_weight = trace_weight
-        self.confusion_lr = confusion_lr
+    conn_type: str = "MW"
+    trace_weight: float = 0.0
+    confusion_lr: float | None = None
+
+    def _validate_params(self) -> int:
+        seed = super()._validate_params()
+        check_choice("conn_type", self.conn_type, tuple(CONN_TYPES))
+        check_non_negative("trace_weight", self.trace_weight)
+        _check_confusion_lr(self.confusion_lr)
+        return seed
 
     def fit(self, X, answers, *, valid=None, n_classes: int | None = None) -> "CrowdLayerClassifier":
         """``answers``: a (n, W) matrix with ``-1`` for no answer, or long answers whose tasks are
         the row positions of ``X``."""
-        check_choice("conn_type", self.conn_type, tuple(CONN_TYPES))
-        check_non_negative("trace_weight", self.trace_weight)
         return self._fit_head(
             X, answers, valid, n_classes,
             lambda k, w, d: CrowdLayer(k, w, self.conn_type, trace_weight=self.trace_weight),
         )
 
 
+@dataclass(eq=False, repr=False)
 class CoNALClassifier(_CrowdEstimator):
     """The base classifier with CoNAL's common and individual noise adaptation layers.
 
@@ -481,39 +480,21 @@ class CoNALClassifier(_CrowdEstimator):
     (2, 2)
     """
 
-    def __init__(
-        self,
-        scale: float = 0.0,
-        embed_dim: int = 20,
-        aux_hidden: int = 128,
-        confusion_lr: float | None = None,
-        *,
-        hidden: int = 128,
-        dropout: float = 0.5,
-        epochs: int = 50,
-        batch_size: int = 64,
-        lr: float = 1e-3,
-        weight_decay: float = 0.0,
-        patience: int | None = None,
-        random_state: int | np.random.Generator | None = 0,
-        progress: bool = False,
-        base: Callable[[int, int], nn.Module] | None = None,
-    ):
-        super().__init__(
-            hidden=hidden, dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr,
-            weight_decay=weight_decay, patience=patience, random_state=random_state,
-            progress=progress, base=base,
-        )
-        self.scale = scale
-        self.embed_dim = embed_dim
-        self.aux_hidden = aux_hidden
-        self.confusion_lr = confusion_lr
+    scale: float = 0.0
+    embed_dim: int = 20
+    aux_hidden: int = 128
+    confusion_lr: float | None = None
 
-    def fit(self, X, answers, *, valid=None, n_classes: int | None = None) -> "CoNALClassifier":
-        """``answers`` as in :meth:`CrowdLayerClassifier.fit`."""
+    def _validate_params(self) -> int:
+        seed = super()._validate_params()
         check_non_negative("scale", self.scale)
         check_positive_int("embed_dim", self.embed_dim)
         check_positive_int("aux_hidden", self.aux_hidden)
+        _check_confusion_lr(self.confusion_lr)
+        return seed
+
+    def fit(self, X, answers, *, valid=None, n_classes: int | None = None) -> "CoNALClassifier":
+        """``answers`` as in :meth:`CrowdLayerClassifier.fit`."""
         self._fit_head(
             X, answers, valid, n_classes,
             lambda k, w, d: CoNAL(k, w, d, self.embed_dim, self.aux_hidden, scale=self.scale),
@@ -528,7 +509,8 @@ class CoNALClassifier(_CrowdEstimator):
         return self.network_.head.mixing_weight(as_tensor(X, dtype=torch.float32)).numpy()
 
 
-class CrowdsEM(_DeepEstimator):
+@dataclass(eq=False, repr=False)
+class CrowdsEM(_CrowdEstimator):
     """Deep EM: Dawid-Skene whose class prior for each task is the network's prediction.
 
     Starting from the vote shares (naive soft labels), each round
@@ -574,44 +556,23 @@ class CrowdsEM(_DeepEstimator):
     (32, 2)
     """
 
-    def __init__(
-        self,
-        n_rounds: int = 5,
-        pseudo_count: float = 0.0,
-        *,
-        hidden: int = 128,
-        dropout: float = 0.5,
-        epochs: int = 10,
-        batch_size: int = 64,
-        lr: float = 1e-3,
-        weight_decay: float = 0.0,
-        patience: int | None = None,
-        random_state: int | np.random.Generator | None = 0,
-        progress: bool = False,
-        base: Callable[[int, int], nn.Module] | None = None,
-    ):
-        super().__init__(
-            hidden=hidden, dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr,
-            weight_decay=weight_decay, patience=patience, random_state=random_state,
-            progress=progress, base=base,
-        )
-        self.n_rounds = n_rounds
-        self.pseudo_count = pseudo_count
+    n_rounds: int = 5
+    pseudo_count: float = 0.0
+    epochs: int = field(default=10, kw_only=True)  # per round
+
+    def _validate_params(self) -> int:
+        seed = super()._validate_params()
+        check_positive_int("n_rounds", self.n_rounds)
+        check_non_negative("pseudo_count", self.pseudo_count)
+        return seed
 
     def fit(self, X, answers, *, valid=None, n_classes: int | None = None) -> "CrowdsEM":
         """``answers`` as in :meth:`CrowdLayerClassifier.fit`."""
-        seed = self._validate_params()
-        check_positive_int("n_rounds", self.n_rounds)
-        check_non_negative("pseudo_count", self.pseudo_count)
-        X = _features(X)
+        seed, X, matrix, k = self._start(X, answers, n_classes)
         valid = _valid(valid)
-        matrix, workers, classes = dense_answers(answers, n_tasks=len(X), n_classes=n_classes)
-        self.workers_, self.classes_, k = workers, classes, len(classes)
         data = _crowd_answers(matrix, k)
         posterior = vote_shares(data.vote_counts)
-        with seeded(seed):
-            self.network_ = self._classifier(int(np.prod(X.shape[1:])), k)
-        self.n_classes_ = k
+        self._new_network(X, k, seed)
         history = History()
         for r in range(self.n_rounds):
             part = self._train(self.network_, X, posterior.astype(np.float32), valid, seed + 1000 * r)
