@@ -27,6 +27,7 @@ assets:
 book: $(STAMP) assets
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	$(BIN)/python tests/check_offline_html.py _build/html
+	$(BIN)/python tests/check_built_pages.py _build/html
 
 clean:
 	rm -rf _build
