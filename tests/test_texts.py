@@ -351,3 +351,16 @@ def test_rover_beats_single_workers_on_crowdspeech():
     medoid_wer = word_error_rate(TextMedoid().fit_predict(sub), truth)
     assert rover_wer < 0.5 * single_wer
     assert medoid_wer < 0.6 * single_wer
+
+
+def test_equally_central_answers_do_not_depend_on_row_order():
+    # two answers per task are equally central; the smaller text wins whatever the order
+    from crowdtut.aggregation import ClosestToAverage, TextMedoid
+
+    answers = pd.DataFrame({"task": ["t", "t", "u", "u"], "worker": ["a", "b", "a", "b"],
+                            "text": ["zebra crossing", "a cat", "one", "two"]})
+    for model in (TextMedoid(), ClosestToAverage()):
+        forward = model.fit_predict(answers)
+        backward = model.fit_predict(answers.iloc[::-1].reset_index(drop=True))
+        assert forward.loc["t"] == backward.loc["t"] == "a cat"
+        assert forward.loc["u"] == backward.loc["u"] == "one"

@@ -47,9 +47,15 @@ class TextAggregator(Estimator):
         """Check hyper-parameters; subclasses extend it. Called when ``fit`` starts."""
 
 
-def best_per_task(task: np.ndarray, score: np.ndarray, n_tasks: int) -> np.ndarray:
-    """Row of the highest-scoring answer of each task; ties go to the first in row order."""
-    order = np.lexsort((np.arange(len(task)), -score, task))
+def best_per_task(task: np.ndarray, score: np.ndarray, n_tasks: int,
+                  texts: np.ndarray | None = None) -> np.ndarray:
+    """Row of the highest-scoring answer of each task.
+
+    Equal scores go to the smallest of the tied ``texts`` (so the chosen text does not depend on
+    the order of the rows), then to the first row; without ``texts``, to the first row.
+    """
+    tie = np.zeros(len(task), dtype=np.int64) if texts is None else np.unique(texts, return_inverse=True)[1]
+    order = np.lexsort((np.arange(len(task)), tie, -score, task))
     first = np.ones(len(order), dtype=bool)
     first[1:] = task[order[1:]] != task[order[:-1]]
     best = np.full(n_tasks, -1, dtype=np.int64)

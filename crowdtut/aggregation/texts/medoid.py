@@ -39,7 +39,8 @@ def pairwise_word_distances(data: TextAnswers) -> tuple[np.ndarray, np.ndarray, 
 class TextMedoid(TextAggregator):
     """The answer with the smallest total word edit distance to the task's other answers.
 
-    Ties go to the answer that comes first in row order; a task with one answer returns it.
+    Ties go to the smallest of the tied texts, whatever the row order; a task with one answer
+    returns it.
 
     Attributes
     ----------
@@ -68,7 +69,7 @@ class TextMedoid(TextAggregator):
         total = np.bincount(first, weights=dist, minlength=data.n_answers)
         total += np.bincount(second, weights=dist, minlength=data.n_answers)
         self.total_distances_ = total.astype(np.int64)
-        return data.texts[best_per_task(data.task, -total, data.n_tasks)]
+        return data.texts[best_per_task(data.task, -total, data.n_tasks, data.texts)]
 
 
 class ClosestToAverage(TextAggregator):
@@ -111,4 +112,4 @@ class ClosestToAverage(TextAggregator):
         X = as_embeddings(self.embed, data.texts)
         gram = TaskGram(X, data.task, data.n_tasks)
         self.scores_ = gram.cosines(gram.weights(np.ones(data.n_answers)))
-        return data.texts[best_per_task(data.task, self.scores_, data.n_tasks)]
+        return data.texts[best_per_task(data.task, self.scores_, data.n_tasks, data.texts)]
