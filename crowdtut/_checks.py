@@ -36,6 +36,11 @@ def check_non_negative(name: str, value) -> None:
         raise ValueError(f"{name}={value!r}; expected a non-negative number")
 
 
+def check_positive(name: str, value) -> None:
+    if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(value, bool) or not value > 0:
+        raise ValueError(f"{name}={value!r}; expected a positive number")
+
+
 def check_choice(name: str, value, choices: tuple) -> None:
     if value not in choices:
         raise ValueError(f"{name}={value!r}; expected one of {', '.join(map(repr, choices))}")

@@ -38,12 +38,6 @@ def _relabel_by_size(codes: np.ndarray) -> np.ndarray:
     return new[inverse.ravel()]
 
 
-def check_positive(name: str, value) -> None:
-    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not number or not value > 0:
-        raise ValueError(f"{name}={value!r}; expected a positive number")
-
-
 # --- k-means and Gaussian mixtures (scikit-learn), independent of the row order ---------------
 def _seed(random_state) -> int:
     """An integer seed for scikit-learn from None, an int or a numpy Generator."""

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..._checks import check_choice, check_non_negative, check_positive_int
+from ..._checks import check_choice, check_non_negative, check_positive, check_positive_int
 from .._base import check_random_state
 from ._base import (
-    PartitionAggregator, check_positive, gaussian_mixture, search_clusters, two_rate_loglik,
+    PartitionAggregator, gaussian_mixture, search_clusters, two_rate_loglik,
 )
 from ...answers.partitions import PartitionAnswers, pair_codes, encode_partitions
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import solve_triangular
 
-from ..._checks import check_choice, check_non_negative, check_positive_int
+from ..._checks import check_choice, check_non_negative, check_positive, check_positive_int
 from ._base import PairwiseAggregator
 from ._core import DENSE_LIMIT, loss_and_p, bt_mm, bt_newton
 
@@ -72,9 +72,7 @@ class BradleyTerry(PairwiseAggregator):
     def _validate_params(self) -> None:
         check_positive_int("n_iter", self.n_iter)
         check_non_negative("tol", self.tol)
-        check_non_negative("alpha", self.alpha)
-        if not self.alpha > 0:
-            raise ValueError(f"alpha={self.alpha!r}; expected a positive number (the prior keeps scores finite)")
+        check_positive("alpha", self.alpha)
         check_choice("method", self.method, ("newton", "mm"))
 
     def _fit(self, data, graph) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._checks import check_non_negative, check_positive_int
+from ..._checks import check_non_negative, check_positive, check_positive_int
 from ._base import PairwiseAggregator
 from ._core import (
     MAX_STEP, gradient, newton_step, bt_loss, bt_newton, log_sigmoid, sigmoid_parts,
@@ -68,9 +68,7 @@ class CrowdBT(PairwiseAggregator):
     def _validate_params(self) -> None:
         check_positive_int("n_iter", self.n_iter)
         check_non_negative("tol", self.tol)
-        check_non_negative("alpha", self.alpha)
-        if not self.alpha > 0:
-            raise ValueError(f"alpha={self.alpha!r}; expected a positive number")
+        check_positive("alpha", self.alpha)
         prior = self.eta_prior
         ok = isinstance(prior, (tuple, list)) and len(prior) == 2 and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in prior)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from ..._checks import check_non_negative, check_positive_int
+from ..._checks import check_non_negative, check_positive, check_positive_int
 from ._base import PairwiseAggregator
 from ._core import sigmoid_parts
 
@@ -89,9 +89,7 @@ class DavidsonBradleyTerry(PairwiseAggregator):
     def _validate_params(self) -> None:
         check_positive_int("n_iter", self.n_iter)
         check_non_negative("tol", self.tol)
-        check_non_negative("alpha", self.alpha)
-        if not self.alpha > 0:
-            raise ValueError(f"alpha={self.alpha!r}; expected a positive number")
+        check_positive("alpha", self.alpha)
 
     def _fit(self, data, graph) -> np.ndarray:
         n = data.n_items

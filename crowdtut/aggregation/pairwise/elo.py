@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._checks import check_non_negative
+from ..._checks import check_non_negative, check_positive
 from ._base import PairwiseAggregator
 
 __all__ = ["Elo"]
@@ -57,9 +57,7 @@ class Elo(PairwiseAggregator):
         check_non_negative("k", self.k)
         if not isinstance(self.initial, (int, float)) or isinstance(self.initial, bool):
             raise ValueError(f"initial={self.initial!r}; expected a number")
-        check_non_negative("scale", self.scale)
-        if not self.scale > 0:
-            raise ValueError(f"scale={self.scale!r}; expected a positive number")
+        check_positive("scale", self.scale)
 
     def _fit(self, data, graph) -> np.ndarray:
         rating = np.full(data.n_items, float(self.initial))
