@@ -63,3 +63,12 @@ def test_fixed_prior_and_bad_parameters(tiny_answers):
                             ({"n_restarts": 0}, "n_restarts=0")]:
         with pytest.raises(ValueError, match=message):
             EBCC(**kwargs).fit(tiny_answers)
+
+
+def test_random_starts_follow_what_was_answered_not_names_or_rows():
+    from crowdtut.aggregation._base import draws_by_key
+
+    keys = np.array([[2, 1], [1, 5], [2, 1], [1, 5], [0, 0]])
+    draws = draws_by_key(keys, lambda n: np.arange(10.0, 10.0 + n))
+    assert draws.tolist() == [12.0, 11.0, 12.0, 11.0, 10.0]  # sorted keys get the draws in order
+    assert draws_by_key(np.zeros((0, 2), int), lambda n: np.ones(n)).shape == (0,)

@@ -364,3 +364,15 @@ def test_equally_central_answers_do_not_depend_on_row_order():
         backward = model.fit_predict(answers.iloc[::-1].reset_index(drop=True))
         assert forward.loc["t"] == backward.loc["t"] == "a cat"
         assert forward.loc["u"] == backward.loc["u"] == "one"
+
+
+def test_rasa_loss_does_not_rise_when_a_worker_hits_the_distance_floor():
+    # "copy" gives every task the text "same" that the others also give: its distances reach 0,
+    # below the 1e-5 floor of the reliabilities; the loss used to rise by up to 1e-4 there
+    rows = []
+    for t in range(6):
+        rows += [[t, "copy", "same"], [t, "near", "same"], [t, "far", f"other words {t}"]]
+    model = TextRASA(n_iter=50, tol=0.0).fit(frame(rows))
+    assert model.skills_["copy"] > model.skills_["far"]
+    loss = np.asarray(model.loss_history_)
+    assert np.all(np.diff(loss) <= 1e-9 * np.abs(loss[1:]))  # was 2.4e-6 before the fix

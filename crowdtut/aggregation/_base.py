@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Hashable, Iterable
+from typing import Callable, Hashable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,7 @@ from ..answers import CrowdAnswers, DuplicatePolicy, encode_answers
 
 __all__ = [
     "Estimator", "ClassificationAggregator", "NotFittedError", "check_number", "check_random_state",
+    "draws_by_key",
 ]
 
 
@@ -45,6 +46,24 @@ def check_random_state(value) -> None:
         raise ValueError(
             f"random_state={value!r}; expected None, a non-negative integer or a numpy Generator"
         )
+
+
+def draws_by_key(keys: np.ndarray, draw: Callable[[int], np.ndarray]) -> np.ndarray:
+    """Random starting values that depend on what each row is, not on its name or position.
+
+    ``keys`` holds integer features of each row (a task or a worker: counts of its answers, of
+    its agreements, ...). ``draw(n)`` is called once with the number of distinct keys, the
+    draws go to the distinct keys in sorted order and rows with equal keys share a draw. So
+    renaming or shuffling the answers leaves a random start unchanged, and rows that the data
+    cannot tell apart start equal (a symmetric design keeps its symmetry, exact ties included).
+    """
+    keys = np.asarray(keys)
+    if keys.ndim == 1:
+        keys = keys[:, None]
+    if len(keys) == 0:
+        return draw(0)
+    distinct, which = np.unique(keys, axis=0, return_inverse=True)
+    return draw(len(distinct))[which.reshape(-1)]
 
 
 _TIE = 1e-12  # probabilities this close to the row's maximum are ties (rounding of sums)

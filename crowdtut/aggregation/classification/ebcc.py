@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ...answers import CrowdAnswers
-from .._base import ClassificationAggregator, check_random_state
+from .._base import ClassificationAggregator, check_random_state, draws_by_key
 from ..._checks import check_non_negative, check_positive_int
 from .._em import normalize_log
 from .voting import vote_shares
@@ -27,13 +27,30 @@ def _dirichlet_kl(post: np.ndarray, prior: np.ndarray) -> float:
     )
 
 
+def _task_keys(data: CrowdAnswers) -> np.ndarray:
+    """Integer features of each task that no renaming or row order changes: its number of
+    answers, the sum of squares of its vote counts, and the sums over its answers of the worker's
+    number of answers and of the worker's support (votes shared with her answers)."""
+    counts = data.vote_counts
+    support = np.bincount(data.worker, counts[data.task, data.label], data.n_workers)
+    return np.column_stack([
+        data.answers_per_task,
+        (counts.astype(np.int64) ** 2).sum(axis=1),
+        np.bincount(data.task, data.answers_per_worker[data.worker], data.n_tasks),
+        np.bincount(data.task, support[data.worker], data.n_tasks),
+    ]).astype(np.int64)
+
+
 class EBCC(ClassificationAggregator):
     """EBCC (Li, Rubinstein and Cohn, 2019): every true class splits into ``n_subtypes`` latent
     subtypes, and each worker has one confusion row per (class, subtype), so that workers who are
     correlated on the hard items of a class share a subtype. Fitted by mean-field variational
     Bayes with Dirichlet priors on the class prior ``tau``, the subtype mixtures ``pi_k`` and the
     confusion rows ``v_jkm``, started as the authors' code does: vote shares for the classes,
-    a random Dirichlet split of each into subtypes.
+    a random Dirichlet split into subtypes. The split is drawn per task (one split shared by the
+    task's classes, which changes nothing in distribution) and handed out by what each task was
+    answered, not by its name or row, so renaming or shuffling the answers leaves the fit
+    unchanged and tasks the data cannot tell apart start equal: an exact tie stays 0.5/0.5.
 
     Parameters
     ----------
@@ -133,7 +150,8 @@ class EBCC(ClassificationAggregator):
         """One start: random subtype split, then variational rounds until the classes settle."""
         k, m = data.n_classes, self.n_subtypes
         post = vote_shares(data.vote_counts)
-        joint = rng.dirichlet(np.ones(m), size=(data.n_tasks, k)) * post[:, :, None]
+        split = draws_by_key(_task_keys(data), lambda n: rng.dirichlet(np.ones(m), size=n))
+        joint = post[:, :, None] * split[:, None, :]
         history: list[float] = []
         converged = False
         for _ in range(self.n_iter):

@@ -5,20 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from ...answers import CrowdAnswers
-from .._base import ClassificationAggregator, check_random_state
+from .._base import ClassificationAggregator, check_random_state, draws_by_key
 from ..._checks import check_choice, check_non_negative, check_positive_int
 from .._em import normalize_log
 
 __all__ = ["MMSR"]
 
 
-def agreement_covariance(data: CrowdAnswers, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
-    """Worker-by-worker ``C = K/(K-1) * agreement - 1/(K-1)`` and the mask of observed pairs.
-
-    ``agreement[a, b]`` is the share of the tasks answered by both ``a`` and ``b`` on which their
-    answers are equal; a pair is observed when the two workers share a task (never on the
-    diagonal). Two sparse products, no loop over workers.
-    """
+def agreement_counts(data: CrowdAnswers) -> tuple[np.ndarray, np.ndarray]:
+    """Worker-by-worker numbers of shared tasks with equal answers (``agree``) and of shared
+    tasks (``common``, zero on the diagonal). Two sparse products, no loop over workers."""
     import scipy.sparse as sp
 
     w, n, k = data.n_workers, data.n_tasks, data.n_classes
@@ -28,6 +24,17 @@ def agreement_covariance(data: CrowdAnswers, n_labels: int) -> tuple[np.ndarray,
     agree = (by_label @ by_label.T).toarray()
     common = (by_task @ by_task.T).toarray()
     np.fill_diagonal(common, 0.0)
+    return agree, common
+
+
+def agreement_covariance(agree: np.ndarray, common: np.ndarray,
+                         n_labels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Worker-by-worker ``C = K/(K-1) * agreement - 1/(K-1)`` and the mask of observed pairs.
+
+    ``agreement[a, b]`` is the share of the tasks answered by both ``a`` and ``b`` on which their
+    answers are equal; a pair is observed when the two workers share a task (never on the
+    diagonal); ``agree`` and ``common`` come from :func:`agreement_counts`.
+    """
     observed = common > 0
     share = np.divide(agree, common, out=np.zeros_like(agree), where=observed)
     cov = np.where(observed, share * n_labels / (n_labels - 1) - 1.0 / (n_labels - 1), 0.0)
@@ -72,7 +79,9 @@ def _sign_vector(cov: np.ndarray, observed: np.ndarray, weight: np.ndarray,
     path through an extra node; in each connected part, the eigenvector of the smallest
     eigenvalue of the normalised adjacency matrix splits the graph into its two sides (Ma and
     Olshevsky's sign step). The side with the larger ``weight`` (number of answers) is taken as
-    positive: most work is done by workers who beat chance.
+    positive: most work is done by workers who beat chance. When the two sides carry equal
+    weight the data cannot say which one is adversarial, and every worker of that part is kept
+    positive (so an exact tie between two camps stays a tie).
     """
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
@@ -113,7 +122,9 @@ def _sign_vector(cov: np.ndarray, observed: np.ndarray, weight: np.ndarray,
         sub_side[sub_side == 0] = 1.0
         w = weight[valid[nodes[workers]]]
         balance = float(sub_side @ w)
-        if balance < 0 or (balance == 0 and sub_side.sum() < 0):
+        if balance == 0:
+            sub_side = np.ones_like(sub_side)
+        elif balance < 0:
             sub_side = -sub_side
         side[nodes[workers]] = sub_side
     out[valid] = side
@@ -160,7 +171,10 @@ class MMSR(ClassificationAggregator):
         ``sign_pairs="all", vote="normalised_sum", negative_trim="largest"`` is crowd-kit
         1.4.2's M-MSR (within 0.01 of its accuracy on the truth-inference sets).
     random_state : seed or Generator of the uniform starting vector (crowd-kit draws one vector
-        and uses it for both factors; so does this class).
+        and uses it for both factors; so does this class). The draws go to the workers by what
+        they answered (numbers of answers, co-workers, shared and agreeing tasks), not by name
+        or row, and interchangeable workers start equal: renaming or shuffling the answers
+        changes nothing, and an exact tie between two camps stays 0.5/0.5.
 
     Attributes
     ----------
@@ -203,7 +217,8 @@ class MMSR(ClassificationAggregator):
     def _fit(self, data: CrowdAnswers):
         n_labels = max(int((np.bincount(data.label, minlength=data.n_classes) > 0).sum()), 2)
         answered_tasks = max(int((data.answers_per_task > 0).sum()), 1)
-        cov, observed = agreement_covariance(data, n_labels)
+        agree, common = agreement_counts(data)
+        cov, observed = agreement_covariance(agree, common, n_labels)
         n = data.n_workers
         co_workers = observed.sum(axis=0)
         trim = int(np.floor(co_workers.min() / 2)) - 1 if n else 0
@@ -212,7 +227,12 @@ class MMSR(ClassificationAggregator):
         floor = 1.0 / np.sqrt(answered_tasks)
         target = np.abs(cov)
         target_t, observed_t = np.ascontiguousarray(target.T), np.ascontiguousarray(observed.T)
-        start = np.random.default_rng(self.random_state).uniform(size=n)
+        # one uniform draw per kind of worker (answers, co-workers, shared and agreeing tasks),
+        # so that names and row order do not matter and interchangeable workers start equal
+        keys = np.column_stack([data.answers_per_worker, observed.sum(axis=1), common.sum(axis=1),
+                                agree.sum(axis=1)]).astype(np.int64)
+        rng = np.random.default_rng(self.random_state)
+        start = draws_by_key(keys, lambda count: rng.uniform(size=count))
         u, v = start.copy(), start.copy()
         history: list[float] = []
         converged = False

@@ -24,9 +24,9 @@ class TextRASA(TextAggregator):
     per task, the answer with the highest cosine similarity to the task's embedding. The two
     steps are block coordinate descent on ``L = sum_k (beta_k S_k - c_k log beta_k)`` (``S_k`` the
     worker's summed squared distances, ``c_k`` the chi-squared quantile), a Gaussian negative
-    log-likelihood up to constants; ``loss_history_`` records ``L`` per answer, which falls
-    (``S_k`` is floored at 1e-5, as in crowd-kit, so a worker whose answers coincide with the
-    task embeddings can make it rise by that much).
+    log-likelihood up to constants; ``loss_history_`` records ``L`` per answer, which never
+    rises. ``beta`` divides by ``S_k`` floored at 1e-5, as in crowd-kit; ``L`` keeps the true
+    ``S_k``, and the floored step still moves ``beta`` towards its optimum without passing it.
 
     Parameters
     ----------
@@ -102,8 +102,8 @@ class TextRASA(TextAggregator):
         for _ in range(int(self.n_iter)):
             a = gram.weights(skills[data.worker])
             dist = gram.sq_distances(a)
-            totals = np.maximum(np.bincount(data.worker, weights=dist, minlength=data.n_workers), _EPS)
-            skills = prior / totals
+            totals = np.bincount(data.worker, weights=dist, minlength=data.n_workers)
+            skills = prior / np.maximum(totals, _EPS)
             losses.append(float(np.sum(skills * totals - prior * np.log(skills)) / data.n_answers))
             if previous is not None:
                 change = gram.sq_norm(a - previous) / max(gram.sq_norm(a), _EPS)
