@@ -18,17 +18,21 @@ __all__ = [
     "USAGE",
     "DATA",
     "Formatter",
+    "add_command",
     "add_folder",
     "add_overwrite",
     "add_check_labels",
     "load_folder",
     "task_order",
     "check_free",
+    "dataset_files",
     "write_outputs",
     "npy_bytes",
     "json_bytes",
     "show",
     "load_split",
+    "read_npy",
+    "file_name_part",
     "count",
     "number",
 ]
@@ -98,6 +102,37 @@ def number(low: float | None = None, high: float | None = None, *, open_low: boo
         return value
 
     return convert
+
+
+def add_command(
+    sub: argparse._SubParsersAction,
+    name: str,
+    *,
+    help: str,
+    description: str,
+    epilog: str | None = None,
+    folder: bool = True,
+) -> argparse.ArgumentParser:
+    """The parser of sub-command ``name`` (help shown with :class:`Formatter`), whose first
+    argument is the dataset folder unless ``folder`` is false."""
+    parser = sub.add_parser(
+        name, help=help, description=description, epilog=epilog, formatter_class=Formatter
+    )
+    if folder:
+        add_folder(parser)
+    return parser
+
+
+def file_name_part(text: str | None, flag: str) -> str | None:
+    """``text`` (given by ``flag``) if it can be one part of a file name, else a usage error."""
+    if text is None:
+        return None
+    from .._checks import check_file_name_part
+
+    try:
+        return check_file_name_part(text, flag)
+    except ValueError as e:
+        raise CLIError(str(e), USAGE) from None
 
 
 def add_folder(parser: argparse.ArgumentParser) -> None:
@@ -181,6 +216,16 @@ def task_order(folder):
     return tasks
 
 
+def read_npy(path: Path):
+    """The array of a ``.npy`` file (no pickles), or an error naming the file."""
+    import numpy as np
+
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise CLIError(f"{path} is not a readable .npy array: {e}") from None
+
+
 def load_split(folder_path: Path, split: str, source: str, n_rows: int | None = None):
     """``features/<split>.npy`` or ``images/<split>.npy`` (flattened, scaled to [0, 1])."""
     import numpy as np
@@ -193,10 +238,7 @@ def load_split(folder_path: Path, split: str, source: str, n_rows: int | None = 
             else "install it with --images"
         )
         raise CLIError(f"{path} not found: the {split} {source} are needed; {hint}")
-    try:
-        x = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as e:
-        raise CLIError(f"{path} is not a readable .npy array: {e}") from None
+    x = read_npy(path)
     if x.ndim < 2:
         raise CLIError(f"{path} has shape {x.shape}; expected one row per task")
     if n_rows is not None and len(x) != n_rows:
@@ -233,6 +275,13 @@ def check_free(paths: Iterable[Path], overwrite: bool) -> None:
                            "move or rename that folder")
         if not overwrite and path.exists():
             raise CLIError(f"{show(path)} exists; pass --overwrite to replace it")
+
+
+def dataset_files(folder: Path) -> list[Path]:
+    """The files :func:`crowdtut.io.write_peerannot` writes into a dataset folder."""
+    from ..io.peerannot import ANSWERS_FILE, METADATA_FILE, TRUTH_FILE
+
+    return [folder / name for name in (ANSWERS_FILE, METADATA_FILE, TRUTH_FILE)]
 
 
 def write_outputs(contents: dict[Path, bytes | str], overwrite: bool) -> None:

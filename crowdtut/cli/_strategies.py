@@ -31,6 +31,7 @@ __all__ = [
     "DEEP_STRATEGIES",
     "IDENTIFICATION_METHODS",
     "describe",
+    "add_strategy",
 ]
 
 
@@ -389,6 +390,17 @@ def describe(registry: dict[str, Strategy], width: int = 92) -> str:
             lines += textwrap.wrap(p.describe(defaults[p.name]), width, initial_indent="      ",
                                    subsequent_indent="        ")
     return "\n".join(lines)
+
+
+def add_strategy(parser, registry: dict[str, Strategy], what: str, *, default: str) -> None:
+    """``--strategy/-s`` (a name of ``registry``, read by :func:`parse_strategy`) and, appended
+    to the parser's description when its help is shown, the strategies with their parameters."""
+    description = parser.description
+    parser.describe_later = lambda: description + describe(registry)
+    parser.add_argument(
+        "--strategy", "-s", default=default, metavar="STRATEGY",
+        help=f"{what}, optionally with bracket parameters (see above)",
+    )
 
 
 def _registry(*strategies: Strategy) -> dict[str, Strategy]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import USAGE, CLIError, count, load_split, number
+from ._common import CLIError, count, file_name_part, load_folder, load_split, number, read_npy
 
 
 def add_training_args(p: argparse.ArgumentParser) -> None:
@@ -34,18 +34,6 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def output_name(text: str | None) -> str | None:
-    """``--output-name`` if it is one file-name part (no folder), else a usage error."""
-    if text is None:
-        return None
-    from .._checks import check_file_name_part
-
-    try:
-        return check_file_name_part(text, "--output-name")
-    except ValueError as e:
-        raise CLIError(str(e), USAGE) from None
-
-
 def add_threads(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--threads", type=count(0), default=1,
@@ -71,12 +59,7 @@ def estimator_params(args: argparse.Namespace) -> dict:
 
 
 def _truth(path: Path, n: int):
-    import numpy as np
-
-    try:
-        y = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as e:
-        raise CLIError(f"{path} is not a readable .npy array: {e}") from None
+    y = read_npy(path)
     if y.shape != (n,) or y.dtype.kind not in "iu":
         raise CLIError(f"{path} must hold {n} integer labels; got shape {y.shape}, {y.dtype}")
     return y.astype("int64")
@@ -123,7 +106,34 @@ def test_scores(estimator, test, n_classes: int) -> dict:
     }
 
 
-def settings(params: dict) -> dict:
-    """The hyper-parameters as the results file records them: under the flags' names
-    (``seed``, not ``random_state``)."""
-    return {("seed" if k == "random_state" else k): v for k, v in params.items()}
+def load_training_folder(args: argparse.Namespace):
+    """The dataset folder of a training command, after checking ``--output-name`` (a usage
+    error comes before anything is read)."""
+    file_name_part(args.output_name, "--output-name")
+    return load_folder(args.folder)
+
+
+def fit_and_record(estimator, targets, data: dict, n_classes: int, args: argparse.Namespace,
+                   params: dict, *, train_proba: bool = False):
+    """Fit ``estimator`` on the train split (the valid split, when present, for early stopping)
+    with ``--threads`` torch threads and score it on the test split.
+
+    Returns what every results file records of the run (the input, the test scores, the epochs
+    and seconds it took, and the hyper-parameters ``params`` under the flags' names: ``seed``,
+    not ``random_state``) and, with ``train_proba``, the estimator's probabilities on the
+    training inputs (else None).
+    """
+    with torch_threads(args.threads):
+        estimator.fit(data["train"], targets, valid=data["valid"], n_classes=n_classes)
+        proba = estimator.predict_proba(data["train"]) if train_proba else None
+        scores = test_scores(estimator, data["test"], n_classes)
+    history = estimator.history_
+    record = {
+        "input": args.input,
+        "n_train": len(data["train"]),
+        **scores,
+        "epochs_run": history.epochs,
+        "seconds": round(history.seconds, 3),
+        **{("seed" if k == "random_state" else k): v for k, v in params.items()},
+    }
+    return record, proba

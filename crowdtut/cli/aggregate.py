@@ -6,11 +6,8 @@ import argparse
 import time
 
 from ._common import (
-    USAGE,
-    CLIError,
-    Formatter,
     add_check_labels,
-    add_folder,
+    add_command,
     add_overwrite,
     check_free,
     load_folder,
@@ -19,7 +16,7 @@ from ._common import (
     task_order,
     write_outputs,
 )
-from ._strategies import AGGREGATORS, StrategyError, describe, parse_strategy
+from ._strategies import AGGREGATORS, add_strategy, parse_strategy
 
 _DESCRIPTION = """\
 Aggregate the answers of FOLDER with one strategy and write
@@ -34,19 +31,13 @@ brackets in a shell; names and keys ignore case, - and _):
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "aggregate",
+    p = add_command(
+        sub, "aggregate",
         help="aggregate the answers of a folder with one strategy",
         description=_DESCRIPTION,
         epilog='example: crowdtut aggregate simus/independent -s "DSWC[L=5]"',
-        formatter_class=Formatter,
     )
-    p.describe_later = lambda: _DESCRIPTION + describe(AGGREGATORS)
-    add_folder(p)
-    p.add_argument(
-        "--strategy", "-s", default="MV", metavar="STRATEGY",
-        help="aggregation strategy, optionally with bracket parameters (see above)",
-    )
+    add_strategy(p, AGGREGATORS, "aggregation strategy", default="MV")
     p.add_argument(
         "--hard", action="store_true",
         help="write hard labels (argmax of the probabilities) to labels_<name>_<strategy>_hard.npy",
@@ -57,11 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def strategy_of(text: str):
-    """(Strategy, options, slug) or a usage error naming the valid strategies."""
-    try:
-        return parse_strategy(text, AGGREGATORS, "aggregation strategy")
-    except StrategyError as e:
-        raise CLIError(str(e), USAGE) from None
+    """(Strategy, options, slug); a :class:`StrategyError` (a usage error) names the valid ones."""
+    return parse_strategy(text, AGGREGATORS, "aggregation strategy")
 
 
 def run(args: argparse.Namespace) -> int:

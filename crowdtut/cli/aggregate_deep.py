@@ -5,28 +5,23 @@ from __future__ import annotations
 import argparse
 
 from ._common import (
-    USAGE,
     CLIError,
-    Formatter,
-    add_folder,
+    add_command,
     add_overwrite,
     check_free,
     json_bytes,
-    load_folder,
     npy_bytes,
     show,
     task_order,
     write_outputs,
 )
-from ._strategies import DEEP_STRATEGIES, StrategyError, describe, parse_strategy
+from ._strategies import DEEP_STRATEGIES, add_strategy, parse_strategy
 from ._training import (
     add_training_args,
     estimator_params,
-    output_name,
-    settings,
+    fit_and_record,
+    load_training_folder,
     splits,
-    test_scores,
-    torch_threads,
 )
 
 _DESCRIPTION = """\
@@ -42,31 +37,21 @@ Strategies and their bracket parameters with defaults, e.g. -s "CoNAL[scale=1e-4
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "aggregate-deep",
+    p = add_command(
+        sub, "aggregate-deep",
         help="learn a classifier end to end from the answers (CrowdLayer, CoNAL, deep EM)",
         description=_DESCRIPTION,
         epilog='example: crowdtut aggregate-deep data/labelme -s "CoNAL[scale=1e-4]"',
-        formatter_class=Formatter,
     )
-    p.describe_later = lambda: _DESCRIPTION + describe(DEEP_STRATEGIES)
-    add_folder(p)
-    p.add_argument(
-        "--strategy", "-s", default="CoNAL", metavar="STRATEGY",
-        help="deep strategy, optionally with bracket parameters (see above)",
-    )
+    add_strategy(p, DEEP_STRATEGIES, "deep strategy", default="CoNAL")
     add_training_args(p)
     add_overwrite(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        strategy, options, slug = parse_strategy(args.strategy, DEEP_STRATEGIES, "deep strategy")
-    except StrategyError as e:
-        raise CLIError(str(e), USAGE) from None
-    output_name(args.output_name)
-    folder = load_folder(args.folder)
+    strategy, options, slug = parse_strategy(args.strategy, DEEP_STRATEGIES, "deep strategy")
+    folder = load_training_folder(args)
     name = folder.name
     labels_file = folder.labels_path(args.output_name or slug)
     results_file = folder.path / "results" / f"{args.output_name or f'{name}_{slug}'}.json"
@@ -85,24 +70,11 @@ def run(args: argparse.Namespace) -> int:
         rounds = options.get("n_rounds", strategy.defaults()["n_rounds"])
         params["epochs"] = max(1, args.epochs // max(rounds, 1))
     estimator = strategy.build({**params, **options})
-    with torch_threads(args.threads):
-        estimator.fit(
-            data["train"], folder.answers, valid=data["valid"], n_classes=folder.n_classes
-        )
-        proba = estimator.predict_proba(data["train"])
-        scores = test_scores(estimator, data["test"], folder.n_classes)
-
+    record, proba = fit_and_record(
+        estimator, folder.answers, data, folder.n_classes, args, params, train_proba=True
+    )
+    result = {"strategy": args.strategy.strip(), **record, **options}
     history = estimator.history_
-    result = {
-        "strategy": args.strategy.strip(),
-        "input": args.input,
-        "n_train": int(len(order)),
-        **scores,
-        "epochs_run": history.epochs,
-        "seconds": round(history.seconds, 3),
-        **settings(params),
-        **options,
-    }
     if folder.truth is not None and len(folder.truth):
         rows = folder.truth.index.to_numpy()  # task ids 0..n-1 are the rows of proba
         result["acc_train"] = accuracy(proba[rows], folder.truth.to_numpy())

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from ._common import (
     CLIError,
-    Formatter,
+    add_command,
     add_overwrite,
     check_free,
+    dataset_files,
     npy_bytes,
     show,
     write_outputs,
@@ -34,22 +35,23 @@ Files come from $CROWDTUT_DATA (a local mirror) or are downloaded and checked (s
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "datasets",
+    p = add_command(
+        sub, "datasets",
         help="list the real datasets or install one as a dataset folder",
         description="List the registered real datasets or write one as a dataset folder.",
-        formatter_class=Formatter,
+        folder=False,
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    listing = actions.add_parser(
-        "list", help="the registered datasets and their sizes", formatter_class=Formatter,
+    listing = add_command(
+        actions, "list", help="the registered datasets and their sizes",
         description="The registered datasets, their sizes and whether install can write them.",
+        folder=False,
     )
     listing.set_defaults(run=run_list)
-    install = actions.add_parser(
-        "install", help="write a dataset as a dataset folder", description=_INSTALL,
-        formatter_class=Formatter,
+    install = add_command(
+        actions, "install", help="write a dataset as a dataset folder", description=_INSTALL,
         epilog="example: crowdtut datasets install labelme --folder data/labelme",
+        folder=False,
     )
     install.add_argument("name", help="dataset name (see crowdtut datasets list)")
     install.add_argument("--folder", type=Path, required=True, help="output folder (created)")
@@ -121,8 +123,7 @@ def run_install(args: argparse.Namespace) -> int:
     info = _info(args.name)
     folder: Path = args.folder
     extras: dict[Path, bytes | str] = {}
-    peerannot_files = [folder / f for f in ("answers.json", "metadata.json", "ground_truth.npy")]
-    check_free(peerannot_files, args.overwrite)
+    check_free(dataset_files(folder), args.overwrite)
     ds = load_dataset(info.name, images=args.images)
 
     notes = []

@@ -7,9 +7,8 @@ import argparse
 from ._common import (
     USAGE,
     CLIError,
-    Formatter,
     add_check_labels,
-    add_folder,
+    add_command,
     add_overwrite,
     check_free,
     count,
@@ -23,7 +22,7 @@ from ._common import (
     write_outputs,
 )
 from ._training import add_threads, torch_threads
-from ._strategies import IDENTIFICATION_METHODS, StrategyError, describe, parse_strategy
+from ._strategies import IDENTIFICATION_METHODS, describe, parse_strategy
 
 _DESCRIPTION = """\
 Score the tasks or the workers of FOLDER and write FOLDER/identification/<score>.npy (row i =
@@ -47,14 +46,12 @@ _FILES = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "identify",
+    p = add_command(
+        sub, "identify",
         help="score ambiguous tasks and poor workers",
         description=_DESCRIPTION + describe(IDENTIFICATION_METHODS),
         epilog="example: crowdtut identify data/labelme -s WAUM --epochs 30 --alpha 0.05",
-        formatter_class=Formatter,
     )
-    add_folder(p)
     p.add_argument("--method", "-s", default="entropy", metavar="METHOD", help="what to compute")
     p.add_argument(
         "--aggregator", "-a", default=None, metavar="STRATEGY",
@@ -86,10 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _method(text: str):
-    try:
-        method, _, _ = parse_strategy(text, IDENTIFICATION_METHODS, "identification method")
-    except StrategyError as e:
-        raise CLIError(str(e), USAGE) from None
+    method, _, _ = parse_strategy(text, IDENTIFICATION_METHODS, "identification method")
     return method.name
 
 

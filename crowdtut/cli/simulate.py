@@ -8,10 +8,12 @@ from pathlib import Path
 from ._common import (
     USAGE,
     CLIError,
-    Formatter,
+    add_command,
     add_overwrite,
     check_free,
     count,
+    dataset_files,
+    file_name_part,
     number,
     show,
 )
@@ -53,12 +55,12 @@ example (the first setting of the peerannot paper):
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "simulate",
+    p = add_command(
+        sub, "simulate",
         help="simulate a crowd into a dataset folder",
         description=_DESCRIPTION,
         epilog=_EXAMPLE,
-        formatter_class=Formatter,
+        folder=False,
     )
     p.add_argument("--n-worker", type=count(1), default=30, help="number of workers")
     p.add_argument("--n-task", type=count(1), default=200, help="number of tasks")
@@ -124,16 +126,9 @@ def _strategy(text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     strategy = _strategy(args.strategy)
-    if args.name is not None:
-        from .._checks import check_file_name_part
-
-        try:
-            check_file_name_part(args.name, "--name")  # it goes into output file names
-        except ValueError as e:
-            raise CLIError(str(e), USAGE) from None
+    file_name_part(args.name, "--name")  # it goes into output file names
     folder: Path = args.folder
-    outputs = [folder / f for f in ("answers.json", "metadata.json", "ground_truth.npy")]
-    check_free(outputs, args.overwrite)
+    check_free(dataset_files(folder), args.overwrite)
 
     import numpy as np
 

@@ -7,12 +7,11 @@ from pathlib import Path
 
 from ._common import (
     CLIError,
-    Formatter,
-    add_folder,
+    add_command,
     add_overwrite,
     check_free,
     json_bytes,
-    load_folder,
+    read_npy,
     show,
     task_order,
     write_outputs,
@@ -20,11 +19,9 @@ from ._common import (
 from ._training import (
     add_training_args,
     estimator_params,
-    output_name,
-    settings,
+    fit_and_record,
+    load_training_folder,
     splits,
-    test_scores,
-    torch_threads,
 )
 
 _DESCRIPTION = """\
@@ -38,14 +35,12 @@ early on its loss."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "train",
+    p = add_command(
+        sub, "train",
         help="train a classifier on aggregated labels and report test accuracy and ECE",
         description=_DESCRIPTION,
         epilog="example: crowdtut train data/labelme --labels labels_labelme_ds.npy --epochs 50",
-        formatter_class=Formatter,
     )
-    add_folder(p)
     p.add_argument(
         "--labels", required=True, type=Path,
         help="labels .npy file (a path, or a file name in FOLDER/labels/)",
@@ -67,10 +62,7 @@ def _labels_path(folder_path: Path, given: Path) -> Path:
 def _read_labels(path: Path, n_tasks: int, n_classes: int):
     import numpy as np
 
-    try:
-        y = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as e:
-        raise CLIError(f"{path} is not a readable .npy array: {e}") from None
+    y = read_npy(path)
     if y.ndim == 1 and y.dtype.kind in "iu":
         if len(y) != n_tasks:
             raise CLIError(f"{path} has {len(y)} labels for {n_tasks} tasks")
@@ -94,8 +86,7 @@ def _read_labels(path: Path, n_tasks: int, n_classes: int):
 
 
 def run(args: argparse.Namespace) -> int:
-    output_name(args.output_name)  # a usage error before anything is read
-    folder = load_folder(args.folder)
+    folder = load_training_folder(args)
     labels_path = _labels_path(folder.path, args.labels)
     name = args.output_name or labels_path.stem.removeprefix("labels_")
     target = folder.path / "results" / f"{name}.json"
@@ -108,22 +99,10 @@ def run(args: argparse.Namespace) -> int:
     from ..deep import LabelClassifier
 
     params = estimator_params(args)
-    with torch_threads(args.threads):
-        model = LabelClassifier(**params).fit(
-            data["train"], y, valid=data["valid"], n_classes=n_classes
-        )
-        scores = test_scores(model, data["test"], n_classes)
+    model = LabelClassifier(**params)
+    record, _ = fit_and_record(model, y, data, n_classes, args, params)
+    result = {"labels": str(labels_path), "kind": "soft" if y.ndim == 2 else "hard", **record}
     history = model.history_
-    result = {
-        "labels": str(labels_path),
-        "kind": "soft" if y.ndim == 2 else "hard",
-        "input": args.input,
-        "n_train": int(len(y)),
-        **scores,
-        "epochs_run": history.epochs,
-        "seconds": round(history.seconds, 3),
-        **settings(params),
-    }
     if history.valid_accuracy:
         kept = history.best_epoch if args.patience is not None else -1  # the weights kept
         result["valid_accuracy"] = history.valid_accuracy[kept]
