@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_fraction, check_int
+from ._common import numbered
 
 __all__ = ["SimulatedComparisons", "simulate_comparisons"]
 
@@ -107,8 +108,8 @@ def simulate_comparisons(
     answers = pd.DataFrame({"worker": worker, "left": left, "right": right, "label": label})
     return SimulatedComparisons(
         answers=answers,
-        scores=pd.Series(scores, index=pd.RangeIndex(n_items, name="item"), name="true_score"),
-        workers=pd.Series(kinds, index=pd.RangeIndex(n_workers, name="worker"), name="kind"),
+        scores=numbered(scores, "item", "true_score"),
+        workers=numbered(kinds, "worker", "kind"),
         params=dict(n_items=n_items, n_workers=n_workers, n_comparisons=n_comparisons,
                     random_fraction=random_fraction, adversarial_fraction=adversarial_fraction,
                     scale=scale, tie_margin=tie_margin, tie_rate=tie_rate),

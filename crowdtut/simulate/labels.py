@@ -19,6 +19,7 @@ import pandas as pd
 
 from .._checks import check_int as _check_int, check_fraction as _check_fraction
 from ..answers import CrowdAnswers, encode_answers
+from ._common import numbered, seed_value
 
 __all__ = [
     "SimulatedCrowd",
@@ -203,17 +204,43 @@ def _generate(
     )
 
 
-def _seed_value(seed):
-    """The seed as recorded in ``params`` (a Generator cannot be written to metadata)."""
-    return None if isinstance(seed, np.random.Generator) else seed
+def _kinds(first: str, n_first: int, second: str, n_second: int) -> pd.Series:
+    """The kind of each worker: ``n_first`` workers of the first kind, then the others."""
+    return numbered(np.array([first] * n_first + [second] * n_second), "worker", "worker_type")
 
 
-def _truth_series(truth: np.ndarray) -> pd.Series:
-    return pd.Series(truth, index=pd.RangeIndex(len(truth), name="task"), name="truth")
-
-
-def _worker_series(values, name: str) -> pd.Series:
-    return pd.Series(values, index=pd.RangeIndex(len(values), name="worker"), name=name)
+def _crowd(
+    strategy: str,
+    rng: np.random.Generator,
+    truth: np.ndarray,
+    confusion: np.ndarray,
+    feedback: int,
+    imbalance_votes: bool,
+    seed,
+    options: dict[str, Any],
+    difficulty: np.ndarray | None = None,
+    **series: pd.Series,
+) -> SimulatedCrowd:
+    """Draw the answers and record the simulation: the sizes, ``feedback``, the strategy's own
+    ``options``, ``imbalance_votes`` and the seed (in that order) go into ``params``; ``series``
+    are the crowd's per-worker Series (``worker_type``, ``teacher``)."""
+    answers = _generate(rng, truth, confusion, feedback, imbalance_votes, difficulty)
+    n_workers, n_classes, _ = confusion.shape
+    params = dict(
+        strategy=strategy,
+        n_tasks=len(truth),
+        n_workers=n_workers,
+        n_classes=n_classes,
+        feedback=feedback,
+        **options,
+        imbalance_votes=imbalance_votes,
+        seed=seed_value(seed),
+    )
+    if difficulty is not None:
+        series["difficulty"] = numbered(difficulty, "task", "difficulty")
+    return SimulatedCrowd(
+        answers, numbered(truth, "task", "truth"), confusion, params=params, **series
+    )
 
 
 # --- strategies ------------------------------------------------------------------------------
@@ -259,19 +286,8 @@ def independent_confusion(
         mats = _check_confusion(confusion, n_workers, n_classes)
     else:
         mats = _random_confusion(rng, n_workers, n_classes, dominant, diag_range)
-    answers = _generate(rng, truth, mats, feedback, imbalance_votes)
-    params = dict(
-        strategy="independent-confusion",
-        n_tasks=n_tasks,
-        n_workers=n_workers,
-        n_classes=n_classes,
-        feedback=feedback,
-        dominant=dominant,
-        diag_range=diag_range,
-        imbalance_votes=imbalance_votes,
-        seed=_seed_value(seed),
-    )
-    return SimulatedCrowd(answers, _truth_series(truth), mats, params=params)
+    options = dict(dominant=dominant, diag_range=diag_range)
+    return _crowd("independent-confusion", rng, truth, mats, feedback, imbalance_votes, seed, options)
 
 
 def hammer_spammer(
@@ -303,21 +319,11 @@ def hammer_spammer(
             np.full((n_spammers, n_classes, n_classes), 1.0 / n_classes),
         ]
     )
-    answers = _generate(rng, truth, mats, feedback, imbalance_votes)
-    kind = _worker_series(
-        np.array(["hammer"] * n_hammers + ["spammer"] * n_spammers), "worker_type"
+    return _crowd(
+        "hammer-spammer", rng, truth, mats, feedback, imbalance_votes, seed,
+        dict(ratio=ratio_spammers),
+        worker_type=_kinds("hammer", n_hammers, "spammer", n_spammers),
     )
-    params = dict(
-        strategy="hammer-spammer",
-        n_tasks=n_tasks,
-        n_workers=n_workers,
-        n_classes=n_classes,
-        feedback=feedback,
-        ratio=ratio_spammers,
-        imbalance_votes=imbalance_votes,
-        seed=_seed_value(seed),
-    )
-    return SimulatedCrowd(answers, _truth_series(truth), mats, worker_type=kind, params=params)
 
 
 def student_teacher(
@@ -362,24 +368,11 @@ def student_teacher(
         teachers = _random_confusion(rng, n_teachers, n_classes, dominant, None)
     following = rng.integers(0, n_teachers, size=n_students)
     mats = np.concatenate([teachers, teachers[following]])
-    answers = _generate(rng, truth, mats, feedback, imbalance_votes)
-    kind = _worker_series(
-        np.array(["teacher"] * n_teachers + ["student"] * n_students), "worker_type"
-    )
-    teacher = _worker_series(np.concatenate([np.arange(n_teachers), following]), "teacher")
-    params = dict(
-        strategy="student-teacher",
-        n_tasks=n_tasks,
-        n_workers=n_workers,
-        n_classes=n_classes,
-        feedback=feedback,
-        ratio=ratio_students,
-        dominant=dominant,
-        imbalance_votes=imbalance_votes,
-        seed=_seed_value(seed),
-    )
-    return SimulatedCrowd(
-        answers, _truth_series(truth), mats, worker_type=kind, teacher=teacher, params=params
+    return _crowd(
+        "student-teacher", rng, truth, mats, feedback, imbalance_votes, seed,
+        dict(ratio=ratio_students, dominant=dominant),
+        worker_type=_kinds("teacher", n_teachers, "student", n_students),
+        teacher=numbered(np.concatenate([np.arange(n_teachers), following]), "worker", "teacher"),
     )
 
 
@@ -434,29 +427,11 @@ def discrete_difficulty(
         good = _max_to_diagonal(_dirichlet_rows(rng, n_good, n_classes, 0.2))
         bad = _dirichlet_rows(rng, n_bad, n_classes, 1.0)
         mats = np.concatenate([good, bad])
-    answers = _generate(rng, truth, mats, feedback, imbalance_votes, difficulty)
-    kind = _worker_series(np.array(["good"] * n_good + ["bad"] * n_bad), "worker_type")
-    params = dict(
-        strategy="discrete-difficulty",
-        n_tasks=n_tasks,
-        n_workers=n_workers,
-        n_classes=n_classes,
-        feedback=feedback,
-        ratio=ratio_good,
-        ratio_diff=ratio_diff,
-        random=p_random,
-        imbalance_votes=imbalance_votes,
-        seed=_seed_value(seed),
-    )
-    return SimulatedCrowd(
-        answers,
-        _truth_series(truth),
-        mats,
-        worker_type=kind,
-        difficulty=pd.Series(
-            difficulty, index=pd.RangeIndex(n_tasks, name="task"), name="difficulty"
-        ),
-        params=params,
+    return _crowd(
+        "discrete-difficulty", rng, truth, mats, feedback, imbalance_votes, seed,
+        dict(ratio=ratio_good, ratio_diff=ratio_diff, random=p_random),
+        difficulty=difficulty,
+        worker_type=_kinds("good", n_good, "bad", n_bad),
     )
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_int as _check_int
+from ._common import numbered, seed_value
 
 __all__ = ["SimulatedSegmentations", "simulate_segmentations"]
 
@@ -200,7 +201,7 @@ def simulate_segmentations(
         masks[spam] = (_ellipse_field(yy, xx, *blob) > 0).any(axis=1)
 
     answers = pd.DataFrame({"task": task, "worker": worker, "segmentation": list(masks)})
-    truth_series = pd.Series(list(truth), index=pd.RangeIndex(n_tasks, name="task"), name="truth")
+    truth_series = numbered(list(truth), "task", "truth")
     workers = pd.DataFrame(
         {"shift": shifts, "jitter": jitters, "miss": misses, "spurious": spurious_p, "spammer": spammer},
         index=pd.RangeIndex(n_workers, name="worker"),
@@ -209,6 +210,6 @@ def simulate_segmentations(
         n_tasks=n_tasks, n_workers=n_workers, shape=(h, w), feedback=feedback, n_objects=(lo_obj, hi_obj),
         object_scale=object_scale, shift=shift, jitter=jitter, smoothness=smoothness, miss=miss,
         spurious=spurious, ratio_spammers=ratio_spammers,
-        seed=None if isinstance(seed, np.random.Generator) else seed,
+        seed=seed_value(seed),
     )
     return SimulatedSegmentations(answers, truth_series, workers, params)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_int as _check_int, check_fraction as _check_fraction
+from ._common import numbered, seed_value
 
 __all__ = [
     "hit_arithmetic",
@@ -493,14 +494,13 @@ def simulate_partitions(
         }
     )
     answers = answers.sort_values(["hit", "worker"], kind="stable").reset_index(drop=True)
-    workers = pd.RangeIndex(n_workers, name="worker")
     return SimulatedPartitions(
         answers=answers,
         hits=hits.reset_index(drop=True),
         truth=truth,
-        worker_type=pd.Series(np.asarray(WORKER_KINDS)[kinds], index=workers, name="type"),
-        error_rate=pd.Series(error, index=workers, name="error_rate"),
-        n_merges=pd.Series(merges, index=workers, name="n_merges"),
+        worker_type=numbered(np.asarray(WORKER_KINDS)[kinds], "worker", "type"),
+        error_rate=numbered(error, "worker", "error_rate"),
+        n_merges=numbered(merges, "worker", "n_merges"),
         structure=structure,
         params={
             "n_workers": n_workers,
@@ -510,7 +510,7 @@ def simulate_partitions(
             "careless_rate": careless_rate,
             "max_merges": max_merges,
             "temperature": temperature,
-            "seed": None if isinstance(seed, np.random.Generator) else seed,
+            "seed": seed_value(seed),
         },
     )
 
@@ -578,12 +578,11 @@ def make_intruder_hits(
     task = np.repeat(np.arange(n_hits), items_per_hit)
     position = np.tile(np.arange(items_per_hit), n_hits)
     item_names = clusters.index
-    tasks = pd.RangeIndex(n_hits, name="task")
     return IntruderHits(
         hits=pd.DataFrame({"task": task, "item": item_names.take(table.ravel()), "position": position}),
-        intruder=pd.Series(item_names.take(intruder), index=tasks, name="intruder"),
-        main_cluster=pd.Series(names[main], index=tasks, name="main_cluster"),
-        intruder_cluster=pd.Series(names[other], index=tasks, name="intruder_cluster"),
+        intruder=numbered(item_names.take(intruder), "task", "intruder"),
+        main_cluster=numbered(names[main], "task", "main_cluster"),
+        intruder_cluster=numbered(names[other], "task", "intruder_cluster"),
     )
 
 
