@@ -7,48 +7,12 @@ the global random state. One module per answer kind: :mod:`.labels`, :mod:`.mask
 
 from __future__ import annotations
 
-from .labels import (
-    SimulatedCrowd,
-    bayes_oracle,
-    discrete_difficulty,
-    hammer_spammer,
-    independent_confusion,
-    student_teacher,
-)
-from .partitions import (
-    WORKER_KINDS,
-    IntruderHits,
-    SimulatedPartitions,
-    VisualStructure,
-    hit_arithmetic,
-    make_hits,
-    make_intruder_hits,
-    simulate_intruder_answers,
-    simulate_partitions,
-    visual_structure,
-)
-from .masks import SimulatedSegmentations, simulate_segmentations
-from .comparisons import SimulatedComparisons, simulate_comparisons
+# Each module's __all__ is the one list of its public names; the package re-exports them all
+# (the standard library's asyncio/__init__.py does the same).
+from . import comparisons, labels, masks, partitions
+from .comparisons import *  # noqa: F403
+from .labels import *  # noqa: F403
+from .masks import *  # noqa: F403
+from .partitions import *  # noqa: F403
 
-__all__ = [
-    "SimulatedCrowd",
-    "independent_confusion",
-    "hammer_spammer",
-    "student_teacher",
-    "discrete_difficulty",
-    "bayes_oracle",
-    "simulate_segmentations",
-    "SimulatedSegmentations",
-    "hit_arithmetic",
-    "make_hits",
-    "VisualStructure",
-    "visual_structure",
-    "SimulatedPartitions",
-    "simulate_partitions",
-    "IntruderHits",
-    "make_intruder_hits",
-    "simulate_intruder_answers",
-    "WORKER_KINDS",
-    "SimulatedComparisons",
-    "simulate_comparisons",
-]
+__all__ = labels.__all__ + masks.__all__ + partitions.__all__ + comparisons.__all__
