@@ -1,4 +1,4 @@
-"""What the commands share: the error type, reading a dataset folder, writing outputs atomically.
+"""What the commands share: parser parts, the error type, reading a dataset folder, writing outputs.
 
 Only the standard library is imported at module level; numpy, pandas and the rest of crowdtut are
 imported inside the functions, when a command runs.

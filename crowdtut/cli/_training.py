@@ -1,4 +1,4 @@
-"""Options and data shared by ``train`` and ``aggregate-deep`` (the commands that use torch)."""
+"""What ``train`` and ``aggregate-deep`` (the commands that use torch) share: options, data, fit."""
 
 from __future__ import annotations
 

@@ -286,8 +286,10 @@ def independent_confusion(
         mats = _check_confusion(confusion, n_workers, n_classes)
     else:
         mats = _random_confusion(rng, n_workers, n_classes, dominant, diag_range)
-    options = dict(dominant=dominant, diag_range=diag_range)
-    return _crowd("independent-confusion", rng, truth, mats, feedback, imbalance_votes, seed, options)
+    return _crowd(
+        "independent-confusion", rng, truth, mats, feedback, imbalance_votes, seed,
+        dict(dominant=dominant, diag_range=diag_range),
+    )
 
 
 def hammer_spammer(
