@@ -16,7 +16,7 @@ from typing import Callable, Literal
 import numpy as np
 import pandas as pd
 
-from ._encode import check_frame, factorize
+from ._encode import TaskNames, check_frame, factorize
 Region = Literal["union", "image"]  # where region statistics are counted
 
 
@@ -47,7 +47,7 @@ class _Group:
 
 
 @dataclass(frozen=True, eq=False)
-class MaskAnswers:
+class MaskAnswers(TaskNames):
     """Segmentation answers compressed into a table of (task, vote pattern, pixel count) rows.
 
     Attributes
@@ -78,14 +78,6 @@ class MaskAnswers:
     row_count: np.ndarray
     row_offsets: np.ndarray
     _groups: tuple[_Group, ...]
-
-    @property
-    def n_tasks(self) -> int:
-        return len(self.tasks)
-
-    @property
-    def n_workers(self) -> int:
-        return len(self.workers)
 
     @property
     def n_rows(self) -> int:
