@@ -194,3 +194,15 @@ def test_every_kind_shares_sizes_and_series_over_its_names():
     assert kinds["comparisons"].n_comparisons == 2 and kinds["comparisons"].n_items == 3
     assert kinds["partitions"].n_answers == 2 and kinds["partitions"].n_items == 3
     assert type(kinds["labels"]).n_tasks.__doc__ == "Number of tasks."
+
+
+def test_repeated_answers_are_shown_as_plain_names():
+    from crowdtut.answers import encode_masks
+
+    mask = np.zeros((2, 2), dtype=bool)
+    masks = pd.DataFrame({"task": [7, 7, 8], "worker": ["w", "w", "w"], "segmentation": [mask] * 3})
+    with pytest.raises(ValueError, match=r"1 repeated \(task, worker\) mask\(s\), e\.g\. \[\(7, 'w'\)\]"):
+        encode_masks(masks)
+    labels = pd.DataFrame({"task": [7, 8, 7, 8], "worker": ["w"] * 4, "label": [0, 1, 1, 0]})
+    with pytest.raises(ValueError, match=r"2 repeated \(task, worker\) answer\(s\), e\.g\. \[\(7, 'w'\), \(8, 'w'\)\]"):
+        encode_answers(labels)

@@ -22,6 +22,7 @@ __all__ = [
     "check_duplicates",
     "factorize",
     "repeated_rows",
+    "pair_names",
     "plain",
     "size_of",
     "series_over",
@@ -202,6 +203,15 @@ def series_over(attribute: str, noun: str):
     series.__doc__ = f"A Series indexed by the {noun} names."
     series.__name__ = f"{noun}_series"
     return series
+
+
+def pair_names(
+    rows: np.ndarray, task: np.ndarray, worker: np.ndarray, tasks: pd.Index, workers: pd.Index
+) -> list[tuple]:
+    """The (task, worker) names of the first five of ``rows`` (positions into the code arrays),
+    as plain Python values: the examples an error about repeated answers shows."""
+    shown = np.asarray(rows)[:5]
+    return list(zip(tasks.take(task[shown]).tolist(), workers.take(worker[shown]).tolist()))
 
 
 class WorkerNames:

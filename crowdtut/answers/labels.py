@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Hashable, Iterable, Literal
 import numpy as np
 import pandas as pd
 
-from ._encode import TaskRows, check_duplicates, check_frame, factorize, repeated_rows, size_of
+from ._encode import (
+    TaskRows, check_duplicates, check_frame, factorize, pair_names, repeated_rows, size_of,
+)
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -186,11 +188,7 @@ def encode_answers(
         repeated = repeated_rows(task, worker, sizes=(len(task_index), len(worker_index)))
         if repeated.any():
             if duplicates == "raise":
-                rows = np.flatnonzero(repeated)
-                shown = rows[:5]
-                pairs = list(
-                    zip(task_index.take(task[shown]).tolist(), worker_index.take(worker[shown]).tolist())
-                )
+                pairs = pair_names(np.flatnonzero(repeated), task, worker, task_index, worker_index)
                 raise ValueError(
                     f"{int(repeated.sum())} repeated (task, worker) answer(s), e.g. {pairs}; "
                     "pass duplicates='keep' to count every answer or duplicates='first' to keep "

@@ -16,7 +16,7 @@ from typing import Callable, Literal
 import numpy as np
 import pandas as pd
 
-from ._encode import TaskNames, check_frame, factorize
+from ._encode import TaskNames, check_frame, factorize, pair_names
 Region = Literal["union", "image"]  # where region statistics are counted
 
 
@@ -204,7 +204,7 @@ def encode_masks(answers: pd.DataFrame | MaskAnswers) -> MaskAnswers:
     task, worker = task[order], worker[order]
     repeated = np.flatnonzero((task[1:] == task[:-1]) & (worker[1:] == worker[:-1])) + 1
     if len(repeated):
-        pairs = [(tasks[task[i]], workers[worker[i]]) for i in repeated[:5]]
+        pairs = pair_names(repeated, task, worker, tasks, workers)
         raise ValueError(
             f"{len(repeated)} repeated (task, worker) mask(s), e.g. {pairs}: each worker may give "
             "one mask per task"

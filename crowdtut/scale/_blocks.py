@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..answers import CrowdAnswers
-from ..answers._encode import check_columns, check_no_missing, repeated_rows
+from ..answers._encode import check_columns, check_no_missing, pair_names, repeated_rows
 
 __all__ = ["Block", "ENCODED_META", "encode_block", "load_block"]
 
@@ -72,8 +72,7 @@ def encode_block(
         repeated = repeated_rows(task.astype(np.int64), worker.astype(np.int64),
                                  sizes=(len(tasks), len(workers)))
         if repeated.any():
-            shown = np.flatnonzero(repeated)[:5]
-            pairs = list(zip(tasks.take(task[shown]).tolist(), workers.take(worker[shown]).tolist()))
+            pairs = pair_names(np.flatnonzero(repeated), task, worker, tasks, workers)
             raise ValueError(
                 f"{int(repeated.sum())} repeated (task, worker) answer(s), e.g. {pairs}; pass "
                 "duplicates='keep' to count every answer"
