@@ -8,7 +8,9 @@ its own environment: this script re-runs itself there (``--crowdkit-python``, de
 sides are scored with :func:`crowdtut.metrics.word_error_rate` (corpus WER, as ``jiwer``).
 
 Run: ``python benchmarks/bench_texts.py [--repeats 3] [--crowdkit-python PATH | --no-crowdkit]``
-Targets (issue 14): WER no worse than crowd-kit's ROVER, at least 10x faster.
+Targets (issue 14): WER no worse than crowd-kit's ROVER, at least 10x faster. ``ROVER order=rows``
+adds the answers in row order as crowd-kit does and must return the same texts; the default
+order (most central answer first) makes the result independent of the rows' order.
 """
 
 from __future__ import annotations
@@ -66,19 +68,21 @@ def main() -> None:
     print(f"CrowdSpeech dev-clean: {len(answers)} answers, {answers['task'].nunique()} tasks, "
           f"{answers['worker'].nunique()} workers")
     single = answer_word_errors(answers, truth)
-    rows = [("single worker (all answers)", None, single["errors"].sum() / single["words"].sum(), None, None)]
+    table = {"single worker (all answers)": {"WER": single["errors"].sum() / single["words"].sum()}}
 
-    ours = {}
-    for name, make in (("ROVER", ROVER), ("TextMedoid", TextMedoid),
-                       ("ClosestToAverage", ClosestToAverage), ("TextRASA", TextRASA)):
+    ours, seconds = {}, {}
+    for name, make in (("ROVER", ROVER), ("ROVER order=rows", lambda: ROVER(order="rows")),
+                       ("TextMedoid", TextMedoid), ("ClosestToAverage", ClosestToAverage),
+                       ("TextRASA", TextRASA)):
         times = []
-        for _ in range(args.repeats if name == "ROVER" else 1):
+        for _ in range(args.repeats if name.startswith("ROVER") else 1):
             start = time.perf_counter()
-            texts = make().fit_predict(answers, normalize=None)
+            ours[name] = make().fit_predict(answers, normalize=None)
             times.append(time.perf_counter() - start)
-        ours[name] = texts
-        rows.append((f"crowdtut {name}", min(times), word_error_rate(texts, truth), None, None))
+        seconds[name] = min(times)
+        table[f"crowdtut {name}"] = {"seconds": seconds[name], "WER": word_error_rate(ours[name], truth)}
 
+    speedup = None
     if not args.no_crowdkit and Path(args.crowdkit_python).exists():
         with tempfile.TemporaryDirectory() as tmp:
             tsv, out = str(Path(tmp, "answers.tsv")), str(Path(tmp, "out.json"))
@@ -87,26 +91,26 @@ def main() -> None:
             result = json.loads(Path(out).read_text())
         ck = pd.Series(result["texts"])
         ck.index = ck.index.map(str)
-        mine = ours["ROVER"].copy()
-        mine.index = mine.index.map(str)
-        same = int((mine.reindex(ck.index) == ck).sum())
         truth_str = truth.copy()
         truth_str.index = truth_str.index.map(str)
-        rows.append(("crowd-kit 1.4.2 ROVER", result["seconds"], word_error_rate(ck, truth_str), same, len(ck)))
-        speedup = result["seconds"] / rows[1][1]
+        table["crowd-kit 1.4.2 ROVER"] = {"seconds": result["seconds"], "WER": word_error_rate(ck, truth_str)}
+        speedup = {}
+        for name in ("ROVER", "ROVER order=rows"):
+            mine = ours[name].copy()
+            mine.index = mine.index.map(str)
+            table[f"crowdtut {name}"]["same texts"] = f"{int((mine.reindex(ck.index) == ck).sum())}/{len(ck)}"
+            speedup[name] = result["seconds"] / seconds[name]
     else:
-        speedup = None
         print("(crowd-kit not run: its figures from the issue are 0.067 WER, 36 s)")
 
-    print(f"\n{'method':32s} {'seconds':>8s} {'WER':>7s}  texts identical to crowd-kit")
-    for name, seconds, wer, same, n in rows:
-        s = f"{seconds:8.2f}" if seconds is not None else f"{'':8s}"
-        agree = f"  {same}/{n}" if same is not None else ""
-        print(f"{name:32s} {s} {wer:7.4f}{agree}")
+    pd.set_option("display.width", 120)
+    frame = pd.DataFrame(table).T.rename_axis("method")
+    frame["WER"] = frame["WER"].astype(float).round(4)
+    frame["seconds"] = frame["seconds"].astype(float).round(2)
+    print("\n" + frame.fillna("").to_string())
     if speedup is not None:
-        print(f"\nROVER speed-up over crowd-kit: {speedup:.1f}x (best of {args.repeats}; "
-              "2 shared cores, timings are upper bounds under load)")
-
+        print("\nspeed-up over crowd-kit's ROVER: " + ", ".join(f"{k} {v:.1f}x" for k, v in speedup.items())
+              + f" (best of {args.repeats}; 2 shared cores, timings are upper bounds under load)")
 
 if __name__ == "__main__":
     main()

@@ -180,6 +180,8 @@ def _text_answers() -> pd.DataFrame:
             words = [typos.get(x, x) if rng.random() < 0.3 * (w == 3) + 0.1 else x
                      for x in sentence.split()]
             rows.append((f"t{t}", f"w{w}", " ".join(words)))
+    # three equally central answers: in row order (crowd-kit's ROVER) the first one decides
+    rows += [("t5", "w0", "c c"), ("t5", "w1", "b d c"), ("t5", "w2", "b")]
     return pd.DataFrame(rows, columns=["task", "worker", "text"])
 
 

@@ -151,3 +151,58 @@ def test_single_class_allowed_with_min_classes_one():
     with pytest.raises(ValueError, match="single class"):
         encode_answers(frame)
     assert encode_answers(frame, min_classes=1).classes.tolist() == [2]
+
+
+def test_every_kind_shares_sizes_and_series_over_its_names():
+    from crowdtut.answers import (
+        encode_comparisons, encode_masks, encode_partitions, encode_texts,
+    )
+
+    mask = np.zeros((2, 3), dtype=bool)
+    kinds = {
+        "labels": encode_answers(
+            pd.DataFrame({"task": ["t2", "t1", "t1"], "worker": ["b", "a", "b"], "label": [0, 1, 1]})
+        ),
+        "masks": encode_masks(
+            pd.DataFrame({"task": ["t2", "t1", "t1"], "worker": ["b", "a", "b"], "segmentation": [mask] * 3})
+        ),
+        "texts": encode_texts(
+            pd.DataFrame({"task": ["t2", "t1", "t1"], "worker": ["b", "a", "b"], "text": ["x", "y", "y z"]})
+        ),
+        "comparisons": encode_comparisons(
+            pd.DataFrame({"worker": ["b", "a"], "left": ["i2", "i1"], "right": ["i1", "i3"], "label": ["i1", "i3"]})
+        ),
+        "partitions": encode_partitions(
+            pd.DataFrame({"hit": 0, "worker": ["b", "b", "a", "a"], "item": ["i2", "i1", "i1", "i3"], "group": 1})
+        ),
+    }
+    for kind, data in kinds.items():
+        assert data.n_workers == 2 and data.workers.tolist() == ["a", "b"], kind
+        s = data.worker_series([10, 20], name="w")
+        assert s.index.equals(data.workers) and s.name == "w" and s.loc["b"] == 20, kind
+        by = ("tasks", "task") if hasattr(data, "tasks") else ("items", "item")
+        names = getattr(data, by[0])
+        assert getattr(data, f"n_{by[0]}") == len(names) and names.tolist()[0] in ("t1", "i1"), kind
+        values = np.arange(len(names))
+        s = getattr(data, f"{by[1]}_series")(values)
+        assert s.index.equals(names) and s.name is None and s.tolist() == values.tolist(), kind
+    for kind in ("labels", "texts"):  # one row per answer: counts from the task codes
+        data = kinds[kind]
+        assert data.n_answers == 3
+        assert data.task_series(data.answers_per_task).to_dict() == {"t1": 2, "t2": 1}
+    assert kinds["labels"].n_classes == 2
+    assert kinds["comparisons"].n_comparisons == 2 and kinds["comparisons"].n_items == 3
+    assert kinds["partitions"].n_answers == 2 and kinds["partitions"].n_items == 3
+    assert type(kinds["labels"]).n_tasks.__doc__ == "Number of tasks."
+
+
+def test_repeated_answers_are_shown_as_plain_names():
+    from crowdtut.answers import encode_masks
+
+    mask = np.zeros((2, 2), dtype=bool)
+    masks = pd.DataFrame({"task": [7, 7, 8], "worker": ["w", "w", "w"], "segmentation": [mask] * 3})
+    with pytest.raises(ValueError, match=r"1 repeated \(task, worker\) mask\(s\), e\.g\. \[\(7, 'w'\)\]"):
+        encode_masks(masks)
+    labels = pd.DataFrame({"task": [7, 8, 7, 8], "worker": ["w"] * 4, "label": [0, 1, 1, 0]})
+    with pytest.raises(ValueError, match=r"2 repeated \(task, worker\) answer\(s\), e\.g\. \[\(7, 'w'\), \(8, 'w'\)\]"):
+        encode_answers(labels)

@@ -664,6 +664,28 @@ def test_crowdspeech_drops_rows_without_worker(tmp_path: Path) -> None:
         load_crowdspeech(cd.dataset_info("crowdspeech"), files.__getitem__, False)
 
 
+def test_crowdspeech_reads_through_read_toloka(tmp_path: Path) -> None:
+    """The loader reports dropped rows in extras (no warning) and names a wrong header."""
+    import warnings
+
+    from crowdtut.datasets._texts import load_crowdspeech
+
+    crowd, gt = tmp_path / "crowd.tsv", tmp_path / "gt.txt"
+    crowd.write_text(
+        "INPUT:audio\tOUTPUT:transcription\tASSIGNMENT:worker_id\n"
+        "https://x/dev-clean/7.mp3\tseven\t 12 \nhttps://x/dev-clean/7.mp3\tlost\t\n"
+    )
+    gt.write_text("https://x/dev-clean/7.mp3\tseven\n")
+    files = {"dev-clean-crowd": crowd, "dev-clean-gt": gt}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = load_crowdspeech(cd.dataset_info("crowdspeech"), files.__getitem__, False)
+    assert ds.answers.values.tolist() == [["7", 12, "seven"]] and ds.extras["n_dropped"] == 1
+    crowd.write_text("INPUT:audio\tOUTPUT:text\tASSIGNMENT:worker_id\nu/7.mp3\tx\t1\n")
+    with pytest.raises(ValueError, match=r"crowd.tsv: line 1: no column 'OUTPUT:transcription'"):
+        load_crowdspeech(cd.dataset_info("crowdspeech"), files.__getitem__, False)
+
+
 def test_options_are_checked(no_mirror: Path) -> None:
     with pytest.raises(ValueError, match="no split 'train'"):
         cd.load_dataset("crowdspeech", split="train")

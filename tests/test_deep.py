@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 import subprocess
 import sys
 import warnings
@@ -422,6 +423,7 @@ def test_deep_estimator_follows_the_contract(cls):
     assert set(fitted.predict(X)) <= set(fitted.classes_)
     again = _fit(cls, X, y, answers, random_state=4)
     np.testing.assert_array_equal(again.predict_proba(X), proba)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).predict_proba(X), proba)
     with pytest.raises(AttributeError, match="after fit it has"):
         fitted.netwrk_
 

@@ -3,6 +3,8 @@ answer-choosing aggregators."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -276,8 +278,24 @@ def test_contract(cls, answers):
 
 def test_rover_depends_on_row_order_only_through_documented_ties():
     df = frame([["u", "w1", "a b"], ["u", "w2", "a c"]])
-    assert ROVER().fit_predict(df)["u"] == "a c"
-    assert ROVER().fit_predict(df.iloc[::-1])["u"] == "a c"  # the tie goes to "c" either way
+    for order in ("medoid", "rows"):
+        assert ROVER(order=order).fit_predict(df)["u"] == "a c"
+        assert ROVER(order=order).fit_predict(df.iloc[::-1])["u"] == "a c"  # the tie goes to "c"
+
+
+def test_rover_default_order_is_fixed_by_the_answers_and_rows_order_is_crowdkits():
+    df = frame([["u", "w1", "c c"], ["u", "w2", "b d c"], ["u", "w3", "b"]])
+    orders = list(itertools.permutations(range(3)))
+    by_rows = {ROVER(order="rows").fit_predict(df.iloc[list(p)])["u"] for p in orders}
+    assert by_rows == {"b c", "d c", "b d c"}  # the skeleton (first answer) decides
+    model = ROVER().fit(df)
+    np.testing.assert_array_equal(TextMedoid().fit(df).total_distances_, [4, 4, 4])
+    assert model.order_.tolist() == [2, 1, 0]  # equally central: by text, "b" < "b d c" < "c c"
+    outlier_first = frame([["u", "w1", "x y z"], ["u", "w2", "a b d"], ["u", "w3", "a b c"]])
+    assert ROVER().fit(outlier_first).order_.tolist() == [2, 1, 0]  # distances 6, 4, 4
+    assert {ROVER().fit_predict(df.iloc[list(p)])["u"] for p in orders} == {model.texts_["u"]}
+    with pytest.raises(ValueError, match="order='first'"):
+        ROVER(order="first").fit(df)
 
 
 def test_medoid_total_distances_and_ties():

@@ -110,3 +110,15 @@ def test_crowdspeech_mirror_quoted_multiline_fields():
     multiline = export.answers["text"].str.contains("\n")
     assert multiline.sum() == 624  # quoted transcriptions that hold a line break
     assert isinstance(export.gold, pd.Series) and export.gold.empty
+
+
+def test_warn_dropped_false_keeps_the_count_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        export = read_toloka(DATA, column="text", task_name=url_stem, warn_dropped=False)
+    assert export.n_dropped == 2
+    with pytest.warns(UserWarning, match=r"dropped 2 row"):
+        warned = read_toloka(DATA, column="text", task_name=url_stem)
+    pd.testing.assert_frame_equal(export.answers, warned.answers)

@@ -1,18 +1,36 @@
-"""The checks and the factorisation that every answer kind shares.
+"""The checks, the factorisation and the name look-ups that every answer kind shares.
 
 Each ``encode_*`` function in :mod:`crowdtut.answers` calls :func:`check_frame` once (type,
 columns, emptiness, missing values) and :func:`factorize` once per id column, so that every data
-model refuses the same bad input with the same message.
+model refuses the same bad input with the same message. The encoded dataclasses take their sizes
+and their Series over the names (``n_workers``, ``worker_series``, ...) from the mixins
+:class:`WorkerNames`, :class:`TaskNames`, :class:`ItemNames` and :class:`TaskRows`.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Hashable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["check_frame", "factorize", "repeated_rows", "plain"]
+__all__ = [
+    "check_frame",
+    "check_columns",
+    "check_no_missing",
+    "check_duplicates",
+    "factorize",
+    "repeated_rows",
+    "pair_names",
+    "plain",
+    "size_of",
+    "series_over",
+    "WorkerNames",
+    "TaskNames",
+    "ItemNames",
+    "TaskRows",
+]
 
 
 def plain(value):
@@ -34,22 +52,42 @@ def check_frame(
             f"{what} must be a pandas DataFrame with columns {', '.join(columns)}; got "
             f"{type(answers).__name__}"
         )
-    missing = [c for c in columns if c not in answers.columns]
-    if missing:
-        raise ValueError(
-            f"{what} is missing column(s) {missing}; it has {list(answers.columns)} and needs "
-            f"{list(columns)}"
-        )
+    check_columns(answers, columns, what=what)
     if len(answers) == 0:
         raise ValueError(f"{what} is empty: there is nothing to aggregate")
-    for column in columns if no_missing is None else no_missing:
-        isna = answers[column].isna().to_numpy()
+    check_no_missing(answers, columns if no_missing is None else no_missing)
+
+
+def check_columns(frame: pd.DataFrame, columns: Sequence[str], *, what: str = "answers") -> None:
+    """A ValueError naming the ``columns`` that ``frame`` lacks, what it has and what it needs."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{what} is missing column(s) {missing}; it has {list(frame.columns)} and needs "
+            f"{list(columns)}"
+        )
+
+
+def check_no_missing(frame: pd.DataFrame, columns: Iterable[str], *, where: str = "") -> None:
+    """A ValueError naming the first of ``columns`` with missing values (NaN/None), how many and
+    its first rows; ``where`` is added after the count (e.g. ``" in this partition"``)."""
+    for column in columns:
+        isna = frame[column].isna().to_numpy()
         if isna.any():
-            rows = answers.index[isna].tolist()[:5]
+            rows = frame.index[isna].tolist()[:5]
             raise ValueError(
-                f"column {column!r} has {int(isna.sum())} missing value(s) (NaN/None), first at "
-                f"row(s) {rows}; drop or fill them first"
+                f"column {column!r} has {int(isna.sum())} missing value(s) (NaN/None){where}, "
+                f"first at row(s) {rows}; drop or fill them first"
             )
+
+
+def check_duplicates(duplicates: str, allowed: Sequence[str] = ("raise", "keep", "first")) -> None:
+    """A ValueError unless ``duplicates`` is one of the ``allowed`` policies."""
+    if duplicates not in allowed:
+        names = [repr(a) for a in allowed]
+        raise ValueError(
+            f"duplicates={duplicates!r}; expected {', '.join(names[:-1])} or {names[-1]}"
+        )
 
 
 def factorize(
@@ -144,3 +182,67 @@ def repeated_rows(*codes: np.ndarray, sizes: Sequence[int]) -> np.ndarray:
     repeated = np.zeros(len(key), dtype=bool)
     repeated[order[1:]] = key[order[1:]] == key[order[:-1]]
     return repeated
+
+
+def size_of(attribute: str, what: str | None = None) -> property:
+    """A read-only property: the length of ``self.<attribute>`` (``n_tasks = size_of("tasks")``);
+    its docstring reads "Number of <what>" (``what`` defaults to ``attribute``)."""
+
+    def size(self) -> int:
+        return len(getattr(self, attribute))
+
+    return property(size, doc=f"Number of {what or attribute}.")
+
+
+def series_over(attribute: str, noun: str):
+    """A method ``(values, name=None) -> Series`` indexed by the names in ``self.<attribute>``."""
+
+    def series(self, values, name: str | None = None) -> pd.Series:
+        return pd.Series(values, index=getattr(self, attribute), name=name)
+
+    series.__doc__ = f"A Series indexed by the {noun} names."
+    series.__name__ = f"{noun}_series"
+    return series
+
+
+def pair_names(
+    rows: np.ndarray, task: np.ndarray, worker: np.ndarray, tasks: pd.Index, workers: pd.Index
+) -> list[tuple]:
+    """The (task, worker) names of the first five of ``rows`` (positions into the code arrays),
+    as plain Python values: the examples an error about repeated answers shows."""
+    shown = np.asarray(rows)[:5]
+    return list(zip(tasks.take(task[shown]).tolist(), workers.take(worker[shown]).tolist()))
+
+
+class WorkerNames:
+    """Mixin of the encoded answers: ``n_workers`` and ``worker_series`` over ``workers``."""
+
+    n_workers = size_of("workers")
+    worker_series = series_over("workers", "worker")
+
+
+class TaskNames(WorkerNames):
+    """Mixin of answers about tasks: adds ``n_tasks`` and ``task_series`` over ``tasks``."""
+
+    n_tasks = size_of("tasks")
+    task_series = series_over("tasks", "task")
+
+
+class ItemNames(WorkerNames):
+    """Mixin of answers about items (comparisons, partitions): adds ``n_items`` and
+    ``item_series`` over ``items``."""
+
+    n_items = size_of("items")
+    item_series = series_over("items", "item")
+
+
+class TaskRows(TaskNames):
+    """Mixin of answers stored one row per answer, with a ``task`` code array: adds
+    ``n_answers`` and ``answers_per_task``."""
+
+    n_answers = size_of("task", "answers")
+
+    @cached_property
+    def answers_per_task(self) -> np.ndarray:
+        """Number of answers of each task, shape (n_tasks,)."""
+        return np.bincount(self.task, minlength=self.n_tasks)

@@ -21,7 +21,7 @@ from typing import Hashable, Iterable, Literal
 import numpy as np
 import pandas as pd
 
-from ._encode import check_frame, factorize, plain
+from ._encode import ItemNames, check_frame, factorize, plain, size_of
 
 __all__ = ["ComparisonAnswers", "encode_comparisons", "TiePolicy"]
 
@@ -30,7 +30,7 @@ _COLUMNS = ("worker", "left", "right", "label")
 
 
 @dataclass(frozen=True, eq=False)
-class ComparisonAnswers:
+class ComparisonAnswers(ItemNames):
     """Pairwise comparisons as integer codes, one entry per row of the input, in input order.
 
     Attributes
@@ -50,17 +50,7 @@ class ComparisonAnswers:
     items: pd.Index
     workers: pd.Index
 
-    @property
-    def n_items(self) -> int:
-        return len(self.items)
-
-    @property
-    def n_workers(self) -> int:
-        return len(self.workers)
-
-    @property
-    def n_comparisons(self) -> int:
-        return len(self.winner)
+    n_comparisons = size_of("winner", "comparisons")
 
     @property
     def has_ties(self) -> bool:
@@ -77,14 +67,6 @@ class ComparisonAnswers:
         )
         _, labels = connected_components(graph, directed=False)
         return labels.astype(np.int64)
-
-    def item_series(self, values, name: str | None = None) -> pd.Series:
-        """A Series indexed by the items' names."""
-        return pd.Series(values, index=self.items, name=name)
-
-    def worker_series(self, values, name: str | None = None) -> pd.Series:
-        """A Series indexed by the workers' names."""
-        return pd.Series(values, index=self.workers, name=name)
 
 
 def _first_row(answers: pd.DataFrame, mask: np.ndarray) -> dict:

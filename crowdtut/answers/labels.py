@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Hashable, Iterable, Literal
 import numpy as np
 import pandas as pd
 
-from ._encode import check_frame, factorize, repeated_rows
+from ._encode import (
+    TaskRows, check_duplicates, check_frame, factorize, pair_names, repeated_rows, size_of,
+)
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -28,7 +30,7 @@ _COLUMNS = ("task", "worker", "label")
 
 
 @dataclass(frozen=True, eq=False)
-class CrowdAnswers:
+class CrowdAnswers(TaskRows):
     """Crowd answers as integer codes.
 
     Attributes
@@ -47,21 +49,7 @@ class CrowdAnswers:
     workers: pd.Index
     classes: pd.Index
 
-    @property
-    def n_answers(self) -> int:
-        return int(self.task.shape[0])
-
-    @property
-    def n_tasks(self) -> int:
-        return len(self.tasks)
-
-    @property
-    def n_workers(self) -> int:
-        return len(self.workers)
-
-    @property
-    def n_classes(self) -> int:
-        return len(self.classes)
+    n_classes = size_of("classes")
 
     @cached_property
     def vote_counts(self) -> np.ndarray:
@@ -118,10 +106,6 @@ class CrowdAnswers:
         return np.stack([np.bincount(keys, weights=col, minlength=size) for col in rows.T], axis=1)
 
     @cached_property
-    def answers_per_task(self) -> np.ndarray:
-        return np.bincount(self.task, minlength=self.n_tasks)
-
-    @cached_property
     def answers_per_worker(self) -> np.ndarray:
         return np.bincount(self.worker, minlength=self.n_workers)
 
@@ -134,14 +118,6 @@ class CrowdAnswers:
                 "label": self.classes.take(self.label),
             }
         )
-
-    def task_series(self, values: np.ndarray, name: str | None = None) -> pd.Series:
-        """A Series indexed by the task names."""
-        return pd.Series(values, index=self.tasks, name=name)
-
-    def worker_series(self, values: np.ndarray, name: str | None = None) -> pd.Series:
-        """A Series indexed by the worker names."""
-        return pd.Series(values, index=self.workers, name=name)
 
     def task_class_frame(self, values: np.ndarray) -> pd.DataFrame:
         """A DataFrame of shape (n_tasks, n_classes) indexed by task names, one column per class."""
@@ -190,8 +166,7 @@ def encode_answers(
         ``inf`` as a task, worker or label (the row is named), or one column mixing values
         that read the same, such as ``1`` and ``"1"`` (named).
     """
-    if duplicates not in ("raise", "keep", "first"):
-        raise ValueError(f"duplicates={duplicates!r}; expected 'raise', 'keep' or 'first'")
+    check_duplicates(duplicates)
     if isinstance(answers, CrowdAnswers):
         if classes is None and tasks is None:
             return answers
@@ -213,11 +188,7 @@ def encode_answers(
         repeated = repeated_rows(task, worker, sizes=(len(task_index), len(worker_index)))
         if repeated.any():
             if duplicates == "raise":
-                rows = np.flatnonzero(repeated)
-                shown = rows[:5]
-                pairs = list(
-                    zip(task_index.take(task[shown]).tolist(), worker_index.take(worker[shown]).tolist())
-                )
+                pairs = pair_names(np.flatnonzero(repeated), task, worker, task_index, worker_index)
                 raise ValueError(
                     f"{int(repeated.sum())} repeated (task, worker) answer(s), e.g. {pairs}; "
                     "pass duplicates='keep' to count every answer or duplicates='first' to keep "

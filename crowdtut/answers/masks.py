@@ -16,7 +16,7 @@ from typing import Callable, Literal
 import numpy as np
 import pandas as pd
 
-from ._encode import check_frame, factorize
+from ._encode import TaskNames, check_frame, factorize, pair_names
 Region = Literal["union", "image"]  # where region statistics are counted
 
 
@@ -47,7 +47,7 @@ class _Group:
 
 
 @dataclass(frozen=True, eq=False)
-class MaskAnswers:
+class MaskAnswers(TaskNames):
     """Segmentation answers compressed into a table of (task, vote pattern, pixel count) rows.
 
     Attributes
@@ -78,14 +78,6 @@ class MaskAnswers:
     row_count: np.ndarray
     row_offsets: np.ndarray
     _groups: tuple[_Group, ...]
-
-    @property
-    def n_tasks(self) -> int:
-        return len(self.tasks)
-
-    @property
-    def n_workers(self) -> int:
-        return len(self.workers)
 
     @property
     def n_rows(self) -> int:
@@ -212,7 +204,7 @@ def encode_masks(answers: pd.DataFrame | MaskAnswers) -> MaskAnswers:
     task, worker = task[order], worker[order]
     repeated = np.flatnonzero((task[1:] == task[:-1]) & (worker[1:] == worker[:-1])) + 1
     if len(repeated):
-        pairs = [(tasks[task[i]], workers[worker[i]]) for i in repeated[:5]]
+        pairs = pair_names(repeated, task, worker, tasks, workers)
         raise ValueError(
             f"{len(repeated)} repeated (task, worker) mask(s), e.g. {pairs}: each worker may give "
             "one mask per task"

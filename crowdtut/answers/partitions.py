@@ -13,7 +13,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from ._encode import check_frame, factorize, plain
+from ._encode import ItemNames, check_frame, factorize, plain, size_of
 
 
 _COLUMNS = ("hit", "worker", "item", "group")
@@ -21,7 +21,7 @@ _COLUMNS = ("hit", "worker", "item", "group")
 
 # --- the data model --------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class PartitionAnswers:
+class PartitionAnswers(ItemNames):
     """Partition answers as integer codes, one row per image of each answer.
 
     Attributes
@@ -43,17 +43,7 @@ class PartitionAnswers:
     answer_hit: np.ndarray
     answer_worker: np.ndarray
 
-    @property
-    def n_items(self) -> int:
-        return len(self.items)
-
-    @property
-    def n_workers(self) -> int:
-        return len(self.workers)
-
-    @property
-    def n_answers(self) -> int:
-        return len(self.answer_hit)
+    n_answers = size_of("answer_hit", "(hit, worker) answers")
 
 
 def _hits_table(hits) -> pd.DataFrame:

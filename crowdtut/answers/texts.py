@@ -32,7 +32,7 @@ from typing import Callable, Literal
 import numpy as np
 import pandas as pd
 
-from ._encode import check_frame, factorize, plain, repeated_rows
+from ._encode import TaskRows, check_duplicates, check_frame, factorize, plain, repeated_rows
 
 __all__ = ["TextAnswers", "encode_texts", "normalize", "tokenize"]
 
@@ -68,7 +68,7 @@ def tokenize(text: str) -> list[str]:
 
 
 @dataclass(frozen=True, eq=False)
-class TextAnswers:
+class TextAnswers(TaskRows):
     """Free-text answers as integer codes.
 
     Attributes
@@ -94,26 +94,10 @@ class TextAnswers:
     workers: pd.Index
     vocabulary: pd.Index
 
-    @property
-    def n_answers(self) -> int:
-        return int(self.task.shape[0])
-
-    @property
-    def n_tasks(self) -> int:
-        return len(self.tasks)
-
-    @property
-    def n_workers(self) -> int:
-        return len(self.workers)
-
     @cached_property
     def lengths(self) -> np.ndarray:
         """Number of words in each answer."""
         return np.diff(self.offsets)
-
-    @cached_property
-    def answers_per_task(self) -> np.ndarray:
-        return np.bincount(self.task, minlength=self.n_tasks)
 
     @cached_property
     def by_task(self) -> tuple[np.ndarray, np.ndarray]:
@@ -136,14 +120,6 @@ class TextAnswers:
     def decode(self, codes: np.ndarray) -> str:
         """Word codes back to a text (words joined by single spaces)."""
         return " ".join(self.vocabulary.take(np.asarray(codes, dtype=np.int64)))
-
-    def task_series(self, values, name: str | None = None) -> pd.Series:
-        """A Series indexed by the task names."""
-        return pd.Series(values, index=self.tasks, name=name)
-
-    def worker_series(self, values, name: str | None = None) -> pd.Series:
-        """A Series indexed by the worker names."""
-        return pd.Series(values, index=self.workers, name=name)
 
     def to_frame(self) -> pd.DataFrame:
         """The (normalised) answers back as a long DataFrame with the user's names."""
@@ -205,8 +181,7 @@ def encode_texts(
     >>> data.decode(data.words(0)), data.lengths.tolist()
     ('hello world', [2, 0])
     """
-    if duplicates not in ("raise", "keep", "first"):
-        raise ValueError(f"duplicates={duplicates!r}; expected 'raise', 'keep' or 'first'")
+    check_duplicates(duplicates)
     if isinstance(answers, TextAnswers):
         return answers
     check_frame(answers, _COLUMNS)

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from ..io.toloka import read_toloka, url_stem
 from ._dataset import CrowdDataset, dataset_from_info
 from ._registry import DatasetInfo
 
@@ -37,42 +38,37 @@ def _read_tsv(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     return frame
 
 
-def _stem(urls: pd.Series) -> pd.Series:
-    return urls.map(lambda url: PurePosixPath(url).stem)
-
-
 def load_crowdspeech(
     info: DatasetInfo, get: GetFile, images: bool, split: str | None = None
 ) -> CrowdDataset:
-    """One split of CrowdSpeech; task = the file stem of the audio URL."""
+    """One split of CrowdSpeech (a Toloka export, read by :func:`~crowdtut.io.read_toloka`);
+    task = the file stem of the audio URL, worker = the numeric Toloka worker id."""
     split = "dev-clean" if split is None else split
     if split not in CROWDSPEECH_SPLITS:
         raise ValueError(f"crowdspeech has no split {split!r}; choose one of {CROWDSPEECH_SPLITS}")
-    raw = _read_tsv(get(f"{split}-crowd"))
-    expected = ["INPUT:audio", "OUTPUT:transcription", "ASSIGNMENT:worker_id"]
-    if list(raw.columns) != expected:
-        raise ValueError(f"crowdspeech-{split}-crowd.tsv has columns {list(raw.columns)}")
-    worker = raw["ASSIGNMENT:worker_id"].str.strip()
-    has_worker = (worker != "").to_numpy()
-    n_dropped = int((~has_worker).sum())
-    raw, worker = raw[has_worker], worker[has_worker]
-    if not worker.str.fullmatch(r"\d+").all():
-        bad = worker[~worker.str.fullmatch(r"\d+")].iloc[0]
+    export = read_toloka(
+        get(f"{split}-crowd"), input="audio", output="transcription", column="text",
+        task_name=url_stem, warn_dropped=False,  # the count goes to extras["n_dropped"]
+    )
+    worker = export.answers["worker"]
+    numeric = worker.str.fullmatch(r"\d+").to_numpy(dtype=bool)
+    if not numeric.all():
+        bad = worker[~numeric].iloc[0]
         raise ValueError(f"crowdspeech-{split}-crowd.tsv has a non-numeric worker id {bad!r}")
     answers = pd.DataFrame(
         {
-            "task": _stem(raw["INPUT:audio"]).to_numpy(object),
+            "task": export.answers["task"].to_numpy(object),
             "worker": worker.to_numpy(np.int64),
-            "text": raw["OUTPUT:transcription"].to_numpy(object),
+            "text": export.answers["text"].to_numpy(object),
         }
     )
     gt = _read_tsv(get(f"{split}-gt"), ["audio", "text"])
-    tasks = pd.Index(_stem(gt["audio"]).to_numpy(object), name="task")
+    tasks = pd.Index(gt["audio"].map(url_stem).to_numpy(object), name="task")
     if not tasks.is_unique:
         raise ValueError(f"crowdspeech-{split}-gt.txt lists an audio file twice")
     truth = pd.Series(gt["text"].to_numpy(object), index=tasks, name="truth")
     audio = pd.Series(gt["audio"].to_numpy(object), index=tasks, name="audio_url")
-    extras = {"split": split, "n_dropped": n_dropped, "audio_url": audio}
+    extras = {"split": split, "n_dropped": export.n_dropped, "audio_url": audio}
     return _dataset(info, answers, truth, extras)
 
 

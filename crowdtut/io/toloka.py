@@ -14,9 +14,9 @@ leading quote is enclosed in double quotes (CrowdSpeech dev-clean has 624 transc
 with a line break, so the file cannot be split on line breaks). Values are not
 type-guessed; empty responses are kept as ``""``; a record may leave out trailing empty fields.
 Error messages give the line on which a record ends. Rows without a worker id (Toloka
-writes them, e.g. for tasks no one completed) are dropped with a warning that says how many;
-every other problem is a ``ValueError`` of one line naming the file, the line and what was
-expected.
+writes them, e.g. for tasks no one completed) are dropped with a warning that says how many
+(``warn_dropped=False`` leaves the count in ``n_dropped`` only); every other problem is a
+``ValueError`` of one line naming the file, the line and what was expected.
 """
 
 from __future__ import annotations
@@ -92,6 +92,7 @@ def read_toloka(
     output: str | None = None,
     column: str = "label",
     task_name: Callable[[str], Hashable] | None = None,
+    warn_dropped: bool = True,
 ) -> TolokaExport:
     """Read a Toloka results TSV into long answers and gold responses.
 
@@ -104,6 +105,8 @@ def read_toloka(
     column : name of the response column in ``answers`` (``"text"`` for transcriptions).
     task_name : callable applied to the input value to make the task id (e.g. :func:`url_stem`);
         by default the value itself.
+    warn_dropped : whether dropping rows without a worker id emits a ``UserWarning`` (default);
+        ``False`` for callers that report :attr:`TolokaExport.n_dropped` themselves.
 
     Returns
     -------
@@ -170,7 +173,7 @@ def read_toloka(
                     f"{path}: line {number}: {golden!r} is {fields[pos[golden]]!r} for task "
                     f"{task!r}, which an earlier line gave as {known!r}"
                 )
-    if dropped:
+    if dropped and warn_dropped:
         warnings.warn(
             f"{path.name}: dropped {dropped} row(s) without a worker id ({_WORKER} empty)", stacklevel=2
         )

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..answers import CrowdAnswers
-from ..answers._encode import repeated_rows
+from ..answers._encode import check_columns, check_no_missing, pair_names, repeated_rows
 
 __all__ = ["Block", "ENCODED_META", "encode_block", "load_block"]
 
@@ -52,20 +52,8 @@ def encode_block(
     """
     if "task" not in frame.columns and frame.index.name == "task":
         frame = frame.reset_index()
-    missing = [c for c in _COLUMNS if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"answers are missing column(s) {missing}; they have {list(frame.columns)} and need "
-            f"{list(_COLUMNS)}"
-        )
-    for column in _COLUMNS:
-        isna = frame[column].isna().to_numpy()
-        if isna.any():
-            rows = frame.index[isna].tolist()[:5]
-            raise ValueError(
-                f"column {column!r} has {int(isna.sum())} missing value(s) (NaN/None) in this "
-                f"partition, first at row(s) {rows}; drop or fill them first"
-            )
+    check_columns(frame, _COLUMNS)
+    check_no_missing(frame, _COLUMNS, where=" in this partition")
     try:
         task, tasks = pd.factorize(frame["task"], sort=True)
     except TypeError:
@@ -84,8 +72,7 @@ def encode_block(
         repeated = repeated_rows(task.astype(np.int64), worker.astype(np.int64),
                                  sizes=(len(tasks), len(workers)))
         if repeated.any():
-            shown = np.flatnonzero(repeated)[:5]
-            pairs = list(zip(tasks.take(task[shown]).tolist(), workers.take(worker[shown]).tolist()))
+            pairs = pair_names(np.flatnonzero(repeated), task, worker, tasks, workers)
             raise ValueError(
                 f"{int(repeated.sum())} repeated (task, worker) answer(s), e.g. {pairs}; pass "
                 "duplicates='keep' to count every answer"

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._base import Estimator
-from ..._checks import check_non_negative
+from ..._checks import check_choice, check_non_negative, check_positive_int
 from ...answers.masks import MaskAnswers, encode_masks
 
 _EPS = 1e-10  # bound on probabilities, so that no log is -inf
@@ -105,6 +105,65 @@ class SegmentationAggregator(Estimator):
         back = tuple(np.where(present, w[np.maximum(data.rank_worker, 0)], 0.0) for w in per_worker)
         return per_worker + back
 
+
+
+class PixelEM(SegmentationAggregator):
+    """Shared EM of the two-class pixel models (``SegmentationEM``, ``STAPLE``).
+
+    Each worker marks a foreground pixel with probability ``sens`` and leaves a background one
+    with probability ``spec`` (per task and rank); subclasses say how the M-step computes them
+    from the posteriors (``_rates``) and what they expose (``_store``). The E-step, the loss
+    (negative log-likelihood per pixel vote) and the stopping rule are the same for both.
+    Subclasses have ``n_iter``, ``tol``, ``scope``, ``region`` and ``smoothing``.
+    """
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        check_positive_int("n_iter", self.n_iter, allow_zero=True)
+        check_non_negative("tol", self.tol)
+        check_choice("scope", self.scope, ("task", "global"))
+        check_choice("region", self.region, ("union", "image"))
+
+    def _rates(self, data: MaskAnswers, stats: dict, post: np.ndarray, final: bool):
+        """``(sens, spec, prior)`` from the posteriors; ``final``: also store the parameters."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _fit(self, data: MaskAnswers) -> np.ndarray:
+        bits = data.row_bits.astype(np.float64)
+        count = data.region_counts(self.region)
+        stats = {
+            "bits": bits,
+            "count": count,
+            "size": data.per_task(count),  # region pixels per task
+            "marked": data.per_task(bits * count[:, None]),  # region pixels each mask marks
+        }
+        present = data.present
+        post = bits.sum(axis=1) / data.answers_per_task[data.row_task]  # vote shares
+        n_votes = max(float((stats["size"] * data.answers_per_task).sum()), 1.0)
+        history, previous, done = [], None, False
+        for _ in range(self.n_iter):
+            sens, spec, prior = self._rates(data, stats, post, final=False)
+            u1 = np.einsum("rk,rk->r", bits, np.where(present, logit(sens), 0.0)[data.row_task])
+            u0 = np.einsum("rk,rk->r", bits, np.where(present, logit(spec), 0.0)[data.row_task])
+            log_fg = np.log(prior) + np.where(present, np.log1p(-sens), 0.0).sum(axis=1)
+            log_bg = np.log1p(-prior) + np.where(present, np.log(spec), 0.0).sum(axis=1)
+            l1 = log_fg[data.row_task] + u1
+            l0 = log_bg[data.row_task] - u0
+            post = 1.0 / (1.0 + np.exp(l0 - l1))
+            loglik = data.per_task(count * np.logaddexp(l1, l0))
+            history.append(-loglik.sum() / n_votes)
+            if previous is not None and np.all(
+                np.abs(loglik - previous) <= self.tol * np.maximum(np.abs(previous), 1e-12)
+            ):
+                done = True
+                break
+            previous = loglik
+        # the parameters exposed are the M-step of the final posteriors
+        self._rates(data, stats, post, final=True)
+        self.n_iter_ = len(history)
+        self.converged_ = done
+        self.loss_history_ = history
+        return np.where(count > 0, post, 0.0) if self.region == "union" else post
 
 
 def align_mask_weights(data: MaskAnswers, weights) -> np.ndarray:

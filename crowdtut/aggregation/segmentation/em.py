@@ -8,12 +8,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..._checks import check_choice, check_non_negative, check_positive_int
+from ..._checks import check_choice
 from .._base import check_number
-from ._base import Scope, SegmentationAggregator, NO_EVIDENCE, logit, safe_rate
+from ._base import NO_EVIDENCE, PixelEM, Scope, safe_rate
 from ...answers.masks import MaskAnswers, Region
 
-class SegmentationEM(SegmentationAggregator):
+
+class SegmentationEM(PixelEM):
     """Pixel-wise one-coin Dawid-Skene over the region any worker marked, fitted by EM.
 
     Worker ``j`` labels each pixel of the region correctly with probability ``skill``,
@@ -75,20 +76,18 @@ class SegmentationEM(SegmentationAggregator):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        check_positive_int("n_iter", self.n_iter, allow_zero=True)
-        check_non_negative("tol", self.tol)
-        check_choice("scope", self.scope, ("task", "global"))
-        check_choice("region", self.region, ("union", "image"))
         check_choice("prior", self.prior, ("uniform", "learned"))
         check_number("min_skill", self.min_skill, 0.0, 1.0, high_open=True)
 
-    def _m_step(self, data: MaskAnswers, bits, count, size, marked, post):
-        """Skills (per task and rank), per-worker skills when global (else None), and priors."""
+    def _rates(self, data: MaskAnswers, stats: dict, post: np.ndarray, final: bool):
+        """One skill per task and rank (sensitivity = specificity), pooled per worker when
+        global, and the priors; with ``final``, stored as ``skills_`` and ``priors_``."""
         present = data.present
-        weighted = count * post
-        hits = data.per_task(bits * weighted[:, None])
+        weighted = stats["count"] * post
+        hits = data.per_task(stats["bits"] * weighted[:, None])
         fg = data.per_task(weighted)
-        agree = size[:, None] - marked - fg[:, None] + 2.0 * hits  # expected agreement
+        size = stats["size"]
+        agree = size[:, None] - stats["marked"] - fg[:, None] + 2.0 * hits  # expected agreement
         pooled = None
         if self.scope == "global":
             agree_w, size_w, agree, total = self._pool(data, agree, present * size[:, None])
@@ -98,44 +97,10 @@ class SegmentationEM(SegmentationAggregator):
             skill = safe_rate(agree, size[:, None])
         skill = np.where(present, np.maximum(skill, self.min_skill), NO_EVIDENCE)
         prior = safe_rate(fg, size) if self.prior == "learned" else np.full(data.n_tasks, 0.5)
-        return skill, pooled, prior
-
-    def _fit(self, data: MaskAnswers) -> np.ndarray:
-        bits = data.row_bits.astype(np.float64)
-        present = data.present
-        count = data.region_counts(self.region)
-        size = data.per_task(count)  # region pixels per task
-        marked = data.per_task(bits * count[:, None])  # pixels of the region each mask marks
-        post = bits.sum(axis=1) / data.answers_per_task[data.row_task]
-        n_votes = max(float((size * data.answers_per_task).sum()), 1.0)
-        history, previous, done = [], None, False
-        for _ in range(self.n_iter):
-            skill, _, prior = self._m_step(data, bits, count, size, marked, post)
-            # E-step: posterior log-odds of each pattern row
-            lam = np.where(present, logit(skill), 0.0)
-            u = np.einsum("rk,rk->r", bits, lam[data.row_task])
-            log_fg = np.log(prior) + np.where(present, np.log1p(-skill), 0.0).sum(axis=1)
-            log_bg = np.log1p(-prior) + np.where(present, np.log(skill), 0.0).sum(axis=1)
-            l1 = log_fg[data.row_task] + u
-            l0 = log_bg[data.row_task] - u
-            post = 1.0 / (1.0 + np.exp(l0 - l1))
-            loglik = data.per_task(count * np.logaddexp(l1, l0))
-            history.append(-loglik.sum() / n_votes)
-            if previous is not None and np.all(
-                np.abs(loglik - previous) <= self.tol * np.maximum(np.abs(previous), 1e-12)
-            ):
-                done = True
-                break
-            previous = loglik
-        # the parameters exposed are the M-step of the final posteriors
-        skill, pooled, prior = self._m_step(data, bits, count, size, marked, post)
-        post = np.where(count > 0, post, 0.0) if self.region == "union" else post
-        self.n_iter_ = len(history)
-        self.converged_ = done
-        self.loss_history_ = history
-        if self.scope == "global":
-            self.skills_ = pd.Series(pooled, index=data.workers, name="skill")
-        else:
-            self.skills_ = self._worker_series(data, skill, "skill")
-        self.priors_ = pd.Series(prior, index=data.tasks, name="prior")
-        return post
+        if final:
+            if self.scope == "global":
+                self.skills_ = pd.Series(pooled, index=data.workers, name="skill")
+            else:
+                self.skills_ = self._worker_series(data, skill, "skill")
+            self.priors_ = pd.Series(prior, index=data.tasks, name="prior")
+        return skill, skill, prior

@@ -11,7 +11,7 @@ from ...metrics.texts import edit_distances
 from ._base import TextAggregator, best_per_task
 from ._embed import TaskGram, as_embeddings
 
-__all__ = ["TextMedoid", "ClosestToAverage", "pairwise_word_distances"]
+__all__ = ["TextMedoid", "ClosestToAverage", "pairwise_word_distances", "total_word_distances"]
 
 
 def pairwise_word_distances(data: TextAnswers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -34,6 +34,14 @@ def pairwise_word_distances(data: TextAnswers) -> tuple[np.ndarray, np.ndarray, 
     seqs = data.token_arrays()
     dist = edit_distances([seqs[i] for i in first], [seqs[j] for j in second])
     return first, second, dist
+
+
+def total_word_distances(data: TextAnswers) -> np.ndarray:
+    """Each answer's summed word edit distance to the other answers of its task (int64)."""
+    first, second, dist = pairwise_word_distances(data)
+    total = np.bincount(first, weights=dist, minlength=data.n_answers)
+    total += np.bincount(second, weights=dist, minlength=data.n_answers)
+    return total.astype(np.int64)
 
 
 class TextMedoid(TextAggregator):
@@ -65,11 +73,8 @@ class TextMedoid(TextAggregator):
         pass
 
     def _fit(self, data: TextAnswers) -> np.ndarray:
-        first, second, dist = pairwise_word_distances(data)
-        total = np.bincount(first, weights=dist, minlength=data.n_answers)
-        total += np.bincount(second, weights=dist, minlength=data.n_answers)
-        self.total_distances_ = total.astype(np.int64)
-        return data.texts[best_per_task(data.task, -total, data.n_tasks, data.texts)]
+        self.total_distances_ = total_word_distances(data)
+        return data.texts[best_per_task(data.task, -self.total_distances_, data.n_tasks, data.texts)]
 
 
 class ClosestToAverage(TextAggregator):

@@ -2,7 +2,9 @@
 
 The network of a task is an alignment matrix: one row per answer aligned so far, one column
 (slot) per position, and in each cell a word code or :data:`GAP` ("no word here"). The answers
-are added one at a time in row order. Aligning answer ``h`` to a network is an edit-distance
+are added one at a time, the most central first (smallest summed word edit distance to the
+task's other answers, then the smallest text), or in row order as crowd-kit does
+(``order="rows"``). Aligning answer ``h`` to a network is an edit-distance
 dynamic programme between ``h``'s words and the slots, with the costs of crowd-kit 1.4.2's
 ``ROVER``:
 
@@ -29,8 +31,10 @@ from typing import Sequence
 import numpy as np
 
 from ...answers.texts import TextAnswers
+from ..._checks import check_choice
 from ...metrics.texts import cost_chunks, pad_sequences
 from ._base import TextAggregator
+from .medoid import total_word_distances
 
 __all__ = ["ROVER", "GAP", "align_networks", "align_hypotheses", "vote"]
 
@@ -197,9 +201,20 @@ def vote(network: Sequence[Sequence[str]]) -> list[str]:
 class ROVER(TextAggregator):
     """Recognizer Output Voting Error Reduction: word-network alignment and a vote per slot.
 
-    Each task's answers are aligned in row order into a word transition network (see the module
-    docs for the costs and tie-breaking, which follow crowd-kit 1.4.2) and the most frequent
-    word of every slot is kept. A task with one answer returns it; empty answers vote for gaps.
+    Each task's answers are aligned one after another into a word transition network (see the
+    module docs for the costs and tie-breaking, which follow crowd-kit 1.4.2) and the most
+    frequent word of every slot is kept. A task with one answer returns it; empty answers vote
+    for gaps.
+
+    Parameters
+    ----------
+    order : {"medoid", "rows"}
+        The order in which a task's answers enter the network, which decides some alignments
+        and vote ties. ``"medoid"`` (default): the most central answer first, as the skeleton,
+        then by increasing summed word edit distance to the other answers, then by text; the
+        result depends only on what was answered, not on the rows' order or the names.
+        ``"rows"``: row order, crowd-kit 1.4.2's rule (the same texts as its ``ROVER``);
+        shuffling the rows then changes about one text in ten on CrowdSpeech.
 
     Attributes
     ----------
@@ -207,9 +222,12 @@ class ROVER(TextAggregator):
         The aggregated (normalised) texts.
     networks_ : list of ndarray
         Per task (in the order of ``texts_``), the alignment matrix of word codes (``GAP`` = -1),
-        one row per answer in row order.
+        one row per answer in the order of ``order_``.
     vocabulary_ : pandas.Index
         The words behind the codes.
+    order_ : ndarray of int64, shape (n_answers,)
+        Answer rows in the order they were aligned, grouped by task: the rows of each network,
+        task after task.
 
     References
     ----------
@@ -228,11 +246,17 @@ class ROVER(TextAggregator):
     'the cat sat'
     """
 
-    def __init__(self) -> None:
-        pass
+    def __init__(self, order: str = "medoid") -> None:
+        self.order = order
+
+    def _validate_params(self) -> None:
+        check_choice("order", self.order, ("medoid", "rows"))
 
     def _fit(self, data: TextAnswers) -> np.ndarray:
         order, starts = data.by_task
+        if self.order == "medoid":
+            text_rank = np.unique(data.texts, return_inverse=True)[1].reshape(-1)
+            order = np.lexsort((np.arange(data.n_answers), text_rank, total_word_distances(data), data.task))
         n_ans = data.answers_per_task
         seqs = data.token_arrays()
         nets = [seqs[order[starts[t]]][None, :] for t in range(data.n_tasks)]
@@ -246,4 +270,5 @@ class ROVER(TextAggregator):
         rank = _word_rank(list(data.vocabulary))
         self.networks_ = nets
         self.vocabulary_ = data.vocabulary
+        self.order_ = order
         return np.array([data.decode(_vote_codes(net, rank)) for net in nets], dtype=object)
