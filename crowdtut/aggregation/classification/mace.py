@@ -11,7 +11,7 @@ from scipy import sparse
 from scipy.special import digamma, gammaln
 
 from ...answers import CrowdAnswers
-from .._base import ClassificationAggregator, check_number, check_random_state
+from .._base import ClassificationAggregator, check_number, check_random_state, draws_by_key
 from ..._checks import check_choice, check_non_negative, check_positive_int
 from .._em import converged, normalize_log, normalize_rows, safe_log
 
@@ -198,7 +198,8 @@ class MACE(ClassificationAggregator):
     - each restart draws its own starting point (crowd-kit reuses one seed, so its restarts are
       identical), and all workers start from the same random competence and strategy, so the fit
       does not depend on the names or the order of the workers (crowd-kit and the original MACE
-      draw one starting point per worker);
+      draw one starting point per worker); classes with equally many votes start with the same
+      strategy weight;
     - starting weights come from ``[1, 1 + default_noise]`` (crowd-kit: ``[1, 2 + default_noise]``);
     - a restart stops early on ``tol``;
     - ``alpha`` is the pseudo-count of knowing, as in the paper (crowd-kit puts its ``alpha`` on
@@ -207,13 +208,12 @@ class MACE(ClassificationAggregator):
     - restarts are compared by their objective (log-posterior under EM, evidence lower bound
       under VB) rather than by the log-likelihood, the quantity each restart increases.
 
-    MACE may break an exact tie. On a lone task with two votes for each of two classes,
-    variational Bayes (the default) ends near 0.98/0.02 rather than 0.5/0.5: the Beta(0.5, 0.5)
-    prior on competence favours workers who either always know or always spam, each restart
-    starts from a random, asymmetric spamming strategy, and the updates climb from there to
-    one of two mirror-image optima (the restarts do not reach the symmetric point). ``method=
-    "em"`` and larger symmetric fixtures (two tasks mirroring each other) keep 0.5/0.5. Use a
-    voting model or Dawid-Skene where lone exact ties must stay ties.
+    The random spamming strategy gives classes with equally many votes the same starting
+    weight (``draws_by_key``), so an exact tie stays 0.5/0.5,
+    a lone 2-2 task included. With a random weight per class, as in crowd-kit, variational
+    Bayes took such a task to about 0.98/0.02: the Beta(0.5, 0.5) prior on competence favours
+    workers who always know or always spam, and the updates climbed from the asymmetric start
+    to one of two mirror-image optima.
 
     Examples
     --------
@@ -317,9 +317,10 @@ class MACE(ClassificationAggregator):
         high = 1.0 + float(self.default_noise)
         know = np.empty((n_runs, n_workers))
         spam = np.empty((n_runs, n_workers, n_classes))
+        votes = np.bincount(codes.data.label, minlength=n_classes)  # classes equally voted for
         for r in range(n_runs):  # the draw order of one restart after the other
             knowing, spamming = rng.uniform(1.0, high, size=2)
-            strategy = normalize_rows(rng.uniform(1.0, high, size=n_classes))
+            strategy = normalize_rows(draws_by_key(votes, lambda n: rng.uniform(1.0, high, size=n)))
             know[r] = knowing / (knowing + spamming)
             spam[r] = np.outer(1.0 - know[r], strategy)
         posterior, loglik, counts = _e_step(codes, know, spam)
