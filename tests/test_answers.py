@@ -206,3 +206,34 @@ def test_repeated_answers_are_shown_as_plain_names():
     labels = pd.DataFrame({"task": [7, 8, 7, 8], "worker": ["w"] * 4, "label": [0, 1, 1, 0]})
     with pytest.raises(ValueError, match=r"2 repeated \(task, worker\) answer\(s\), e\.g\. \[\(7, 'w'\), \(8, 'w'\)\]"):
         encode_answers(labels)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint32, np.uint64])
+def test_integer_ids_take_the_dense_path_with_pandas_codes(dtype):
+    from crowdtut.answers._encode import dense_integer_codes
+
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(0)
+    columns = [
+        rng.integers(0, 100, 1000).astype(dtype),  # ids 0..99
+        (rng.integers(0, 40, 300) * 3 + 7).astype(dtype),  # gaps between ids
+        np.array([info.max, info.max - 2, info.max], dtype=dtype),  # edges of the type: no wrap
+        np.array([info.min, info.min + 5], dtype=dtype),
+    ]
+    for column in columns:
+        for values in (column, pd.Series(column)):
+            codes, uniques = dense_integer_codes(values)
+            expected_codes, expected_uniques = pd.factorize(values, sort=True)
+            np.testing.assert_array_equal(codes, expected_codes)
+            assert pd.Index(uniques).equals(pd.Index(expected_uniques))
+            assert pd.Index(uniques).dtype == pd.Index(expected_uniques).dtype
+
+
+def test_the_dense_path_leaves_other_columns_to_pandas():
+    from crowdtut.answers._encode import dense_integer_codes
+
+    assert dense_integer_codes(np.array([-5, 3, 10**6])) is None  # a range far longer than the column
+    assert dense_integer_codes(pd.Series([1, 2, None], dtype="Int64")) is None
+    assert dense_integer_codes(np.array([True, False])) is None
+    assert dense_integer_codes(np.array(["a", "b"], dtype=object)) is None
+    assert dense_integer_codes(np.array([], dtype=np.int64)) is None

@@ -30,6 +30,14 @@ def _row_reduce(ufunc: np.ufunc, x: np.ndarray) -> np.ndarray:
     return out[:, None]
 
 
+def column_means(x: np.ndarray) -> np.ndarray:
+    """Mean of each column of a tall ``(n, K)`` array (the class prior of an M-step): one BLAS
+    product, several times faster than ``x.mean(axis=0)`` on a C-ordered array."""
+    if len(x) == 0:
+        return np.full(x.shape[1:], np.nan)
+    return (np.ones(len(x)) @ x) / len(x)
+
+
 def safe_log(x: np.ndarray) -> np.ndarray:
     """Natural log with zeros mapped to a large negative number instead of -inf."""
     return np.log(np.maximum(x, _TINY))

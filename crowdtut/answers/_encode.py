@@ -123,10 +123,14 @@ def factorize(
                 f"{index.tolist()[:20]}: {bad.tolist()[:10]}"
             )
         return codes.astype(np.int64), index
-    try:
-        codes, uniques = pd.factorize(values, sort=True)
-    except TypeError:  # mixed types that cannot be ordered: keep order of first appearance
-        codes, uniques = pd.factorize(values, sort=False)
+    dense = dense_integer_codes(values)
+    if dense is not None:
+        codes, uniques = dense
+    else:
+        try:
+            codes, uniques = pd.factorize(values, sort=True)
+        except TypeError:  # mixed types that cannot be ordered: keep order of first appearance
+            codes, uniques = pd.factorize(values, sort=False)
     index = pd.Index(uniques, name=name)
     bad = _check_names(index, name, f"column {name!r}")
     if bad is not None:  # name the first row holding the bad value
@@ -137,6 +141,29 @@ def factorize(
             "not names; drop or replace those rows first"
         )
     return codes.astype(np.int64), index
+
+
+def dense_integer_codes(values) -> tuple[np.ndarray, np.ndarray] | None:
+    """``pd.factorize(values, sort=True)`` for a numpy integer column whose values span a range
+    not much longer than the column (ids 0..n, the common case): a lookup table over the range
+    instead of a hash table and a sort, several times faster. ``None`` when it does not apply."""
+    array = values.to_numpy() if isinstance(values, pd.Series) else values
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "iu" or array.size == 0:
+        return None
+    if isinstance(values, pd.Series) and values.dtype != array.dtype:
+        return None  # an extension dtype (nullable integers): leave it to pandas
+    low, high = array.min(), array.max()
+    if int(high) - int(low) + 1 > 4 * array.size + 1024:
+        return None
+    # unsigned: array - low cannot overflow; signed: widen first (int8 127 - -126 would wrap)
+    offset = (array - low).astype(np.int64) if array.dtype.kind == "u" else array.astype(np.int64) - int(low)
+    present = np.zeros(int(high) - int(low) + 1, dtype=bool)
+    present[offset] = True
+    lookup = np.cumsum(present, dtype=np.int64) - 1
+    positions = np.flatnonzero(present)
+    if array.dtype == np.uint64:  # beyond int64: add in the column's own type
+        return lookup[offset], positions.astype(np.uint64) + low
+    return lookup[offset], (positions + int(low)).astype(array.dtype)
 
 
 _ONE_TYPE = frozenset({"string", "bytes", "integer", "boolean", "date", "datetime", "period"})

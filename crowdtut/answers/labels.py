@@ -106,6 +106,13 @@ class CrowdAnswers(TaskRows):
         return np.stack([np.bincount(keys, weights=col, minlength=size) for col in rows.T], axis=1)
 
     @cached_property
+    def labels_used(self) -> np.ndarray:
+        """Whether each worker gave each label at least once, shape (n_workers, n_classes)."""
+        flat = np.bincount(self.worker * self.n_classes + self.label,
+                           minlength=self.n_workers * self.n_classes)
+        return (flat > 0).reshape(self.n_workers, self.n_classes)
+
+    @cached_property
     def answers_per_worker(self) -> np.ndarray:
         return np.bincount(self.worker, minlength=self.n_workers)
 

@@ -10,7 +10,7 @@ import pandas as pd
 from ...answers import CrowdAnswers, DuplicatePolicy, encode_answers
 from .._base import ClassificationAggregator, check_number, check_random_state
 from ..._checks import check_choice, check_non_negative, check_positive_int
-from .._em import converged, normalize_log, safe_log
+from .._em import column_means, converged, normalize_log, safe_log
 from .voting import vote_shares
 
 __all__ = ["DawidSkene", "OneCoinDawidSkene", "ClusteredDawidSkene"]
@@ -29,8 +29,7 @@ def confusion_from_posterior(data: CrowdAnswers, post: np.ndarray, pseudo_count:
     k = data.n_classes
     counts = data.sum_per_worker_label(post)  # (W * K_answered, K_true)
     counts = counts.reshape(data.n_workers, k, k).transpose(0, 2, 1)
-    used = np.bincount(data.worker * k + data.label, minlength=data.n_workers * k) > 0
-    return floor_confusion_counts(counts, used.reshape(data.n_workers, k), pseudo_count)
+    return floor_confusion_counts(counts, data.labels_used, pseudo_count)
 
 
 def floor_confusion_counts(counts: np.ndarray, used: np.ndarray, pseudo_count: float) -> np.ndarray:
@@ -212,7 +211,7 @@ class DawidSkene(_EMAggregator):
     def _m_step(self, data, post):
         counts = confusion_from_posterior(data, post, self.pseudo_count)
         confusion = counts / counts.sum(axis=2, keepdims=True)
-        prior = post.mean(axis=0)
+        prior = column_means(post)
         return confusion, prior
 
     def _log_joint(self, data, params):
@@ -271,7 +270,7 @@ class OneCoinDawidSkene(_EMAggregator):
         skills = one_coin_skills(hits, data.answers_per_worker, self.min_skill)
         if self.prior == "uniform":
             return skills, np.full(data.n_classes, 1.0 / data.n_classes)
-        return skills, post.mean(axis=0)
+        return skills, column_means(post)
 
     def _log_joint(self, data, params):
         skills, prior = params
@@ -389,12 +388,12 @@ class ClusteredDawidSkene(ClassificationAggregator):
         for l, members in enumerate(groups):  # one step per cluster, not per worker or task
             phi[members, l] = 1.0
             lam[l] = own[members].sum(axis=0).T * n_l / m
-        return phi, lam, phi.mean(axis=0)
+        return phi, lam, column_means(phi)
 
     def _run(self, data: CrowdAnswers, theta: np.ndarray):
         k = data.n_classes
         phi, lam, tau = self._initial_clusters(data, theta)
-        rho = theta.mean(axis=0)
+        rho = column_means(theta)
         history: list[float] = []
         previous = -np.inf
         for _ in range(self.n_iter):
@@ -410,7 +409,7 @@ class ClusteredDawidSkene(ClassificationAggregator):
             counts = self._expected_counts(data, theta)
             lam = np.einsum("jl,jak->lka", phi, counts)
             lam = lam / np.maximum(lam.sum(axis=2, keepdims=True), _EPS)
-            rho, tau = theta.mean(axis=0), phi.mean(axis=0)
+            rho, tau = column_means(theta), column_means(phi)
             elbo = self._elbo(counts, theta, phi, lam, rho, tau)
             history.append(-elbo / max(data.n_answers, 1))
             if elbo - previous >= 0 and elbo - previous < self.tol:
