@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..answers import CrowdAnswers, DuplicatePolicy, encode_answers
+from ._em import row_reduce
 
 __all__ = [
     "Estimator", "ClassificationAggregator", "NotFittedError", "check_number", "check_random_state",
@@ -72,7 +73,9 @@ _TIE = 1e-12  # probabilities this close to the row's maximum are ties (rounding
 def first_of_max(proba: np.ndarray) -> np.ndarray:
     """Per row, the first column whose value equals the maximum up to rounding (``_TIE``): the
     hard-label rule for exact ties, immune to the order in which sums were taken."""
-    return (proba >= proba.max(axis=1, keepdims=True) - _TIE).argmax(axis=1)
+    if proba.ndim != 2 or proba.shape[1] == 0:
+        return (proba >= proba.max(axis=1, keepdims=True) - _TIE).argmax(axis=1)
+    return (proba >= row_reduce(np.maximum, proba) - _TIE).argmax(axis=1)
 
 
 class NotFittedError(AttributeError):

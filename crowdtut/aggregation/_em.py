@@ -13,15 +13,15 @@ def normalize_log(log_joint: np.ndarray) -> tuple[np.ndarray, float]:
     Returns the posterior (rows sum to one) and the log-likelihood (sum of row log-sum-exps).
     Works in place on ``log_joint``.
     """
-    shift = _row_reduce(np.maximum, log_joint)
+    shift = row_reduce(np.maximum, log_joint)
     log_joint -= shift
     np.exp(log_joint, out=log_joint)
-    total = _row_reduce(np.add, log_joint)
+    total = row_reduce(np.add, log_joint)
     log_joint /= total
     return log_joint, float(np.log(total).sum() + shift.sum())
 
 
-def _row_reduce(ufunc: np.ufunc, x: np.ndarray) -> np.ndarray:
+def row_reduce(ufunc: np.ufunc, x: np.ndarray) -> np.ndarray:
     """``ufunc.reduce`` along rows, column by column: for the narrow (n_tasks, K) arrays of EM
     this is an order of magnitude faster than ``x.max(axis=1)`` on a C-ordered array."""
     out = x[:, 0].copy()
