@@ -19,6 +19,7 @@ import fcntl
 import os
 import warnings
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,10 @@ TIMEOUT = 300  # seconds per cell, as in _config.yml's execute.timeout
 # scale chapter (its LocalCluster); the cause is not found. A chapter whose cell times out is run
 # once more with a fresh kernel, and the retry is reported as a warning, never hidden.
 RETRIES_ON_TIMEOUT = 1
+# Twice a full run spent about 300 s more on the aggregation chapter than its cells needed
+# (not reproduced since). Each run records cell timings; a wait of more than this many seconds
+# outside the cells (kernel start, between two cells, shutdown) is reported as a warning.
+IDLE_WARNING = 30.0
 
 # This file has no doctests, and collecting it as a module clashes with tests/conftest.py's name.
 collect_ignore = ["conftest.py"]
@@ -80,6 +85,24 @@ def _locked_cache():
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def idle_waits(notebook, started: datetime, ended: datetime) -> list[tuple[str, float]]:
+    """Waits longer than ``IDLE_WARNING`` outside the cells of an executed notebook, from the
+    timestamps nbclient records with ``record_timing=True`` (cell metadata ``execution``)."""
+    marks = []  # (index, busy, idle) of every executed code cell
+    for index, cell in enumerate(notebook.cells):
+        timing = cell.get("metadata", {}).get("execution", {})
+        if "iopub.status.busy" in timing and "iopub.status.idle" in timing:
+            marks.append((index, datetime.fromisoformat(timing["iopub.status.busy"].replace("Z", "+00:00")),
+                          datetime.fromisoformat(timing["iopub.status.idle"].replace("Z", "+00:00"))))
+    if not marks:
+        return []
+    waits = [("before the first cell", (marks[0][1] - started).total_seconds())]
+    waits += [(f"between cells {a[0]} and {b[0]}", (b[1] - a[2]).total_seconds())
+              for a, b in zip(marks, marks[1:])]
+    waits.append(("after the last cell", (ended - marks[-1][2]).total_seconds()))
+    return [(where, seconds) for where, seconds in waits if seconds > IDLE_WARNING]
+
+
 class ChapterFile(pytest.File):
     def collect(self):
         yield ChapterRun.from_parent(self, name="executes")
@@ -95,13 +118,18 @@ class ChapterRun(pytest.Item):
 
         for attempt in range(RETRIES_ON_TIMEOUT + 1):
             notebook = nbformat.read(str(self.path), as_version=4)
+            started = datetime.now(timezone.utc)
             result = single_nb_execution(
                 notebook,
                 cwd=str(self.path.parent),
                 timeout=TIMEOUT,
                 allow_errors=False,
                 meta_override=True,
+                record_timing=True,
             )
+            for where, seconds in idle_waits(notebook, started, datetime.now(timezone.utc)):
+                warnings.warn(f"{self.path.name}: {seconds:.0f} s passed {where} with no cell "
+                              "running", RuntimeWarning, stacklevel=1)
             if not isinstance(result.err, CellTimeoutError) or attempt == RETRIES_ON_TIMEOUT:
                 break
             warnings.warn(f"{self.path.name}: a cell timed out after {TIMEOUT} s; running the "
