@@ -2,7 +2,8 @@
 
 Each ``book/*.ipynb`` listed in ``_toc.yml`` is collected as one test item. The item executes the
 notebook top to bottom with nbclient, in the notebook's own folder, exactly as the book build
-would (jupyter-cache's ``single_nb_execution``, the function myst-nb calls); a failing cell (an
+would (nbclient with the options of jupyter-cache's ``single_nb_execution``, the function myst-nb
+calls, plus a guard against lost socket wake-ups, see ``_sliced``); a failing cell (an
 ``assert`` in a hidden test cell, or any error) fails the test with the cell and its traceback.
 A notebook that ran cleanly is stored, outputs and widget state included, in the book's
 execution cache (``_build/.jupyter_cache``). The book build runs with ``execute_notebooks:
@@ -103,6 +104,58 @@ def idle_waits(notebook, started: datetime, ended: datetime) -> list[tuple[str, 
     return [(where, seconds) for where, seconds in waits if seconds > IDLE_WARNING]
 
 
+def _sliced(get_msg, step: float = 1.0):
+    """``get_msg`` that waits in slices of ``step`` seconds up to the caller's timeout.
+
+    Cells that update ipywidgets sometimes leave nbclient waiting for an execute reply that has
+    already arrived (the kernel sits idle; jupyter/nbclient#312): the socket's wake-up is lost,
+    and only the next poll sees the message. In full runs this cost 300 s (one cell timeout) or
+    more, on the aggregation, segmentation and scale chapters. Polling again every second
+    bounds the loss to a second.
+    """
+    from queue import Empty
+    from time import monotonic
+
+    async def sliced_get_msg(timeout: float | None = None):
+        deadline = None if timeout is None else monotonic() + timeout
+        while True:
+            left = step if deadline is None else min(step, max(deadline - monotonic(), 0.0))
+            try:
+                return await get_msg(timeout=left)
+            except Empty:
+                if deadline is not None and monotonic() >= deadline:
+                    raise
+
+    return sliced_get_msg
+
+
+def execute_chapter(notebook, cwd: Path):
+    """Run ``notebook`` in place as jupyter-cache's ``single_nb_execution`` does (same client
+    options), with nbclient's cell timings and the sliced polls of :func:`_sliced`. Returns
+    ``(seconds, error, traceback text)``; the error is a cell error or a cell timeout."""
+    import time
+    import traceback
+
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    class Client(NotebookClient):
+        async def async_start_new_kernel_client(self):
+            kc = await super().async_start_new_kernel_client()
+            for channel in (kc.shell_channel, kc.iopub_channel):
+                channel.get_msg = _sliced(channel.get_msg)
+            return kc
+
+    client = Client(notebook, timeout=TIMEOUT, allow_errors=False, record_timing=True,
+                    resources={"metadata": {"path": str(cwd)}})
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError) as error:
+        return time.perf_counter() - start, error, traceback.format_exc()
+    return time.perf_counter() - start, None, None
+
+
 class ChapterFile(pytest.File):
     def collect(self):
         yield ChapterRun.from_parent(self, name="executes")
@@ -112,39 +165,31 @@ class ChapterRun(pytest.Item):
     def runtest(self) -> None:
         import nbformat
         from jupyter_cache.base import CacheBundleIn
-        from jupyter_cache.executors.utils import single_nb_execution
 
         from nbclient.exceptions import CellTimeoutError
 
         for attempt in range(RETRIES_ON_TIMEOUT + 1):
             notebook = nbformat.read(str(self.path), as_version=4)
             started = datetime.now(timezone.utc)
-            result = single_nb_execution(
-                notebook,
-                cwd=str(self.path.parent),
-                timeout=TIMEOUT,
-                allow_errors=False,
-                meta_override=True,
-                record_timing=True,
-            )
+            seconds_run, error, trace = execute_chapter(notebook, self.path.parent)
             for where, seconds in idle_waits(notebook, started, datetime.now(timezone.utc)):
                 warnings.warn(f"{self.path.name}: {seconds:.0f} s passed {where} with no cell "
                               "running", RuntimeWarning, stacklevel=1)
             for cell in notebook.cells:  # the timings would change the cache key the build uses
                 cell.get("metadata", {}).pop("execution", None)
-            if not isinstance(result.err, CellTimeoutError) or attempt == RETRIES_ON_TIMEOUT:
+            if not isinstance(error, CellTimeoutError) or attempt == RETRIES_ON_TIMEOUT:
                 break
             warnings.warn(f"{self.path.name}: a cell timed out after {TIMEOUT} s; running the "
                           "chapter once more with a fresh kernel", RuntimeWarning, stacklevel=1)
-        if result.err is not None:
-            raise ChapterFailed(result.exc_string or repr(result.err))
-        self.user_properties.append(("execution_seconds", round(result.time, 1)))
+        if error is not None:
+            raise ChapterFailed(trace or repr(error))
+        self.user_properties.append(("execution_seconds", round(seconds_run, 1)))
         if os.environ.get("CROWDTUT_NO_BOOK_CACHE"):
             return
         # jupyter-cache keys the run by the code cells and the kernel, as the build will look it up
         with _locked_cache() as cache:
             cache.cache_notebook_bundle(
-                CacheBundleIn(notebook, str(self.path), data={"execution_seconds": result.time}),
+                CacheBundleIn(notebook, str(self.path), data={"execution_seconds": seconds_run}),
                 check_validity=False,
                 overwrite=True,
             )
