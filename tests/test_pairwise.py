@@ -374,6 +374,9 @@ def test_simulator_is_seeded_and_mixes_workers():
     a = simulate_comparisons(50, 20, 500, random_fraction=0.2, adversarial_fraction=0.1, seed=7)
     b = simulate_comparisons(50, 20, 500, random_fraction=0.2, adversarial_fraction=0.1, seed=7)
     pd.testing.assert_frame_equal(a.answers, b.answers)
+    assert a.params["seed"] == 7 and a.params == b.params  # the seed is recorded, as elsewhere
+    rng_made = simulate_comparisons(50, 20, 500, seed=np.random.default_rng(7))
+    assert rng_made.params["seed"] is None  # a Generator cannot be written to metadata
     assert a.workers.value_counts().to_dict() == {"good": 14, "random": 4, "adversarial": 2}
     assert (a.answers.left != a.answers.right).all()
     assert ((a.answers.label == a.answers.left) | (a.answers.label == a.answers.right)).all()

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_fraction, check_int
-from ._common import numbered
+from ._common import numbered, seed_value
 
 __all__ = ["SimulatedComparisons", "simulate_comparisons"]
 
@@ -112,5 +112,5 @@ def simulate_comparisons(
         workers=numbered(kinds, "worker", "kind"),
         params=dict(n_items=n_items, n_workers=n_workers, n_comparisons=n_comparisons,
                     random_fraction=random_fraction, adversarial_fraction=adversarial_fraction,
-                    scale=scale, tie_margin=tie_margin, tie_rate=tie_rate),
+                    scale=scale, tie_margin=tie_margin, tie_rate=tie_rate, seed=seed_value(seed)),
     )
