@@ -160,7 +160,7 @@ def test_bad_answers(tiny_answers):
     def fit(frame, **kw):
         return scale.DawidSkene(n_iter=2).fit(dd.from_pandas(frame, npartitions=2), **kw)
 
-    with pytest.raises(ValueError, match="missing column"):
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['worker'\]; it has .* \(task may be the index\)"):
         fit(tiny_answers.drop(columns="worker"))
     with pytest.raises(ValueError, match="missing value"):
         fit(tiny_answers.assign(label=[0, 1, None, 1, 1, 1, 0, 1]))

@@ -89,7 +89,7 @@ def prepare(
     missing = [c for c in ("task", "worker", "label") if c not in columns]
     if missing:
         raise ValueError(
-            f"answers are missing column(s) {missing}; they have {list(ddf.columns)} and need "
+            f"answers is missing column(s) {missing}; it has {list(ddf.columns)} and needs "
             "['task', 'worker', 'label'] (task may be the index)"
         )
     worker_values, label_values = dask.compute(ddf["worker"].unique(), ddf["label"].unique())
