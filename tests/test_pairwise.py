@@ -26,7 +26,7 @@ from crowdtut.aggregation import (
 from crowdtut.aggregation.pairwise._base import DisconnectedComparisonsWarning
 from crowdtut.aggregation.pairwise._core import gradient, Laplacian, bt_hessian, bt_mm, bt_newton
 from crowdtut.aggregation.pairwise.noisy_bradley_terry import noisy_bt_loss_grad
-from crowdtut.answers import ComparisonAnswers, encode_comparisons
+from crowdtut.answers import encode_comparisons
 from crowdtut.metrics import kendall_tau, spearman_rho
 from crowdtut.simulate import simulate_comparisons
 

@@ -61,8 +61,6 @@ def draws_by_key(keys: np.ndarray, draw: Callable[[int], np.ndarray]) -> np.ndar
     keys = np.asarray(keys)
     if keys.ndim == 1:
         keys = keys[:, None]
-    if len(keys) == 0:
-        return draw(0)
     distinct, which = np.unique(keys, axis=0, return_inverse=True)
     return draw(len(distinct))[which.reshape(-1)]
 
@@ -73,8 +71,6 @@ _TIE = 1e-12  # probabilities this close to the row's maximum are ties (rounding
 def first_of_max(proba: np.ndarray) -> np.ndarray:
     """Per row, the first column whose value equals the maximum up to rounding (``_TIE``): the
     hard-label rule for exact ties, immune to the order in which sums were taken."""
-    if proba.ndim != 2 or proba.shape[1] == 0:
-        return (proba >= proba.max(axis=1, keepdims=True) - _TIE).argmax(axis=1)
     return (proba >= row_reduce(np.maximum, proba) - _TIE).argmax(axis=1)
 
 

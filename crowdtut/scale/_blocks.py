@@ -8,7 +8,6 @@ has no dask in it, so that the kernels can be tested and reused in memory.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

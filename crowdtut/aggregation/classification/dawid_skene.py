@@ -391,7 +391,6 @@ class ClusteredDawidSkene(ClassificationAggregator):
         return phi, lam, column_means(phi)
 
     def _run(self, data: CrowdAnswers, theta: np.ndarray):
-        k = data.n_classes
         phi, lam, tau = self._initial_clusters(data, theta)
         rho = column_means(theta)
         history: list[float] = []
