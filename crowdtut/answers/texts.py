@@ -100,6 +100,12 @@ class TextAnswers(TaskRows):
         return np.diff(self.offsets)
 
     @cached_property
+    def text_ranks(self) -> np.ndarray:
+        """Rank of each answer's (normalised) text among the distinct texts, in sorted order:
+        the tie-break "smallest text first" that makes choices independent of row order."""
+        return np.unique(self.texts, return_inverse=True)[1].reshape(-1)
+
+    @cached_property
     def by_task(self) -> tuple[np.ndarray, np.ndarray]:
         """``(order, starts)``: answer rows grouped by task, in row order within a task.
 

@@ -47,17 +47,16 @@ class TextAggregator(Estimator):
         """Check hyper-parameters; subclasses extend it. Called when ``fit`` starts."""
 
 
-def best_per_task(task: np.ndarray, score: np.ndarray, n_tasks: int,
-                  texts: np.ndarray | None = None) -> np.ndarray:
+def best_per_task(data: TextAnswers, score: np.ndarray) -> np.ndarray:
     """Row of the highest-scoring answer of each task.
 
-    Equal scores go to the smallest of the tied ``texts`` (so the chosen text does not depend on
-    the order of the rows), then to the first row; without ``texts``, to the first row.
+    Equal scores go to the smallest of the tied texts (``data.text_ranks``), so the chosen text
+    does not depend on the order of the rows; equal texts to the first row.
     """
-    tie = np.zeros(len(task), dtype=np.int64) if texts is None else np.unique(texts, return_inverse=True)[1]
-    order = np.lexsort((np.arange(len(task)), tie, -score, task))
+    task = data.task
+    order = np.lexsort((np.arange(len(task)), data.text_ranks, -score, task))
     first = np.ones(len(order), dtype=bool)
     first[1:] = task[order[1:]] != task[order[:-1]]
-    best = np.full(n_tasks, -1, dtype=np.int64)
+    best = np.full(data.n_tasks, -1, dtype=np.int64)
     best[task[order[first]]] = order[first]
     return best

@@ -74,7 +74,7 @@ class TextMedoid(TextAggregator):
 
     def _fit(self, data: TextAnswers) -> np.ndarray:
         self.total_distances_ = total_word_distances(data)
-        return data.texts[best_per_task(data.task, -self.total_distances_, data.n_tasks, data.texts)]
+        return data.texts[best_per_task(data, -self.total_distances_)]
 
 
 class ClosestToAverage(TextAggregator):
@@ -117,4 +117,4 @@ class ClosestToAverage(TextAggregator):
         X = as_embeddings(self.embed, data.texts)
         gram = TaskGram(X, data.task, data.n_tasks)
         self.scores_ = gram.cosines(gram.weights(np.ones(data.n_answers)))
-        return data.texts[best_per_task(data.task, self.scores_, data.n_tasks, data.texts)]
+        return data.texts[best_per_task(data, self.scores_)]

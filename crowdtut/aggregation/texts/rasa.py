@@ -116,4 +116,4 @@ class TextRASA(TextAggregator):
         self.converged_ = converged
         self.loss_history_ = np.array(losses)
         self.scores_ = gram.cosines(a)
-        return data.texts[best_per_task(data.task, self.scores_, data.n_tasks, data.texts)]
+        return data.texts[best_per_task(data, self.scores_)]

@@ -255,8 +255,8 @@ class ROVER(TextAggregator):
     def _fit(self, data: TextAnswers) -> np.ndarray:
         order, starts = data.by_task
         if self.order == "medoid":
-            text_rank = np.unique(data.texts, return_inverse=True)[1].reshape(-1)
-            order = np.lexsort((np.arange(data.n_answers), text_rank, total_word_distances(data), data.task))
+            order = np.lexsort((np.arange(data.n_answers), data.text_ranks, total_word_distances(data),
+                                data.task))
         n_ans = data.answers_per_task
         seqs = data.token_arrays()
         nets = [seqs[order[starts[t]]][None, :] for t in range(data.n_tasks)]
